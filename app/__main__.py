@@ -1,0 +1,161 @@
+"""The command line: `python -m app COMMAND` (also installed as `cunservicios`)."""
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from app.core.config import get_settings
+from app.core.db import Database, create_engine
+from app.core.errors import AppError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def migrate(url: str | None = None) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    if url:
+        config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "head")
+
+
+def _with_database(work: Callable[[Database], Awaitable[Any]]) -> Any:
+    async def run() -> Any:
+        database = Database(create_engine(get_settings().database_url))
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
+def create_tenant(args: argparse.Namespace) -> None:
+    from app.core.tenant import TenantId
+    from app.tenancy import service
+    from app.tenancy.constants import PUBLIC_TENANT
+    from app.tenancy.schemas import TenantCreate
+
+    async def work(database: Database) -> None:
+        async with database.session(TenantId(PUBLIC_TENANT)) as session:
+            await service.create(session, TenantCreate(slug=args.slug, nombre=args.name,
+                                                       nit=args.nit))
+
+    _with_database(work)
+    print(f"Tenant {args.slug} created.")
+
+
+def create_user(args: argparse.Namespace) -> None:
+    from app.core.tenant import TenantId
+    from app.users import service
+    from app.users.schemas import UserCreate
+
+    tenant_id = TenantId(args.tenant)
+    data = UserCreate(email=args.email, nombre=args.nombre or args.email, password=args.password,
+                      role=args.role, numero_cuenta=args.cliente)
+
+    async def work(database: Database) -> None:
+        from app.tenancy import service as tenancy_service
+
+        async with database.session(tenant_id) as session:
+            await tenancy_service.get(session, tenant_id)
+            await service.create(session, tenant_id, data, actor_role=None)
+
+    _with_database(work)
+    print(f"User {args.email} ({args.role}) created in tenant {args.tenant}.")
+
+
+def seed_demo(_args: argparse.Namespace | None = None) -> None:
+    from app.demo.seed import seed_demo as seed
+
+    created = _with_database(seed)
+    print("Demo data created." if created else "Demo data already present.")
+
+
+def print_demo_logins(url: str) -> None:
+    from app.demo.seed import DEMO_LOGINS
+
+    print(f"\nCunservicios is running at {url}  (API docs: {url}/docs)\n")
+    print("Demo logins (POST /api/auth/login with X-Tenant-ID: <tenant>):")
+    for login in DEMO_LOGINS:
+        print(f"  {login.role:<11} tenant={login.tenant:<15} {login.email:<28} {login.password}")
+    print()
+
+
+def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level=settings.log_level.lower(),
+                proxy_headers=True, access_log=False)
+
+
+def demo(args: argparse.Namespace) -> None:
+    migrate()
+    seed_demo()
+    print_demo_logins(f"http://{args.host}:{args.port}")
+    serve(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cunservicios", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("migrate", help="apply database migrations (alembic upgrade head)")
+
+    tenant = commands.add_parser("create-tenant", help="create a tenant (a utility)")
+    tenant.add_argument("slug")
+    tenant.add_argument("--name", required=True)
+    tenant.add_argument("--nit")
+    tenant.set_defaults(handler=create_tenant)
+
+    user = commands.add_parser("create-user", help="create a user in a tenant")
+    user.add_argument("--tenant", required=True)
+    user.add_argument("--email", required=True)
+    user.add_argument("--password", required=True)
+    user.add_argument("--role", required=True,
+                      choices=["superadmin", "admin", "operador", "cliente"])
+    user.add_argument("--cliente", metavar="NUMERO_CUENTA",
+                      help="the account a cliente user is bound to")
+    user.add_argument("--nombre")
+    user.set_defaults(handler=create_user)
+
+    commands.add_parser("seed-demo", help="create the demo tenant, users and clientes")
+
+    for name, help_text in (("serve", "run the HTTP service"),
+                            ("demo", "migrate, seed the demo and serve it")):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--host", default="127.0.0.1")
+        command.add_argument("--port", type=int, default=8000)
+        command.add_argument("--workers", type=int, default=1)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handlers: dict[str, Callable[[argparse.Namespace], None]] = {
+        "migrate": lambda _args: migrate(),
+        "seed-demo": seed_demo,
+        "serve": serve,
+        "demo": demo,
+    }
+    handler = getattr(args, "handler", None) or handlers[args.command]
+    try:
+        handler(args)
+    except AppError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # pydantic validation of the arguments
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""The current principal and the role guards routers declare."""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from app.core.dependencies import SessionDep, SettingsDep, TenantIdDep
+from app.core.errors import Forbidden, Unauthorized
+from app.core.security import InvalidToken, decode_access_token
+from app.core.tenant import TenantId
+from app.users.models import Role
+from app.users.repository import UserRepository
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/login", auto_error=False)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling. Role and binding come from the database, not the token, so a
+    demotion or deactivation takes effect on the next request."""
+
+    user_id: uuid.UUID
+    tenant_id: TenantId
+    email: str
+    nombre: str
+    role: Role
+    cliente_id: uuid.UUID | None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.admin, Role.operador)
+
+
+async def get_current_principal(
+    request: Request,
+    token: Annotated[str | None, Depends(_bearer)],
+    session: SessionDep,
+    tenant_id: TenantIdDep,
+    settings: SettingsDep,
+) -> Principal:
+    if not token:
+        raise Unauthorized("Not authenticated: send 'Authorization: Bearer <token>'.")
+    try:
+        claims = decode_access_token(settings, token)
+    except InvalidToken as exc:
+        raise Unauthorized(exc.reason) from exc
+    if claims.tenant_id != tenant_id:
+        raise Forbidden("The access token belongs to another tenant.")
+    user = await UserRepository(session, tenant_id).get(claims.user_id)
+    if user is None or not user.activo:
+        raise Unauthorized("The account is inactive or no longer exists.")
+    principal = Principal(
+        user_id=user.id, tenant_id=tenant_id, email=user.email, nombre=user.nombre,
+        role=Role(user.role), cliente_id=user.cliente_id,
+    )
+    request.state.user_id = str(user.id)
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_current_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    allowed = frozenset(roles)
+    names = ", ".join(sorted(allowed))
+
+    def guard(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden(f"This action requires one of the roles: {names}.")
+        return principal
+
+    return guard
+
+
+STAFF_ROLES = (Role.admin, Role.operador)
+
+AdminPrincipal = Annotated[Principal, Depends(require_roles(Role.admin))]
+StaffPrincipal = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]
+SuperadminPrincipal = Annotated[Principal, Depends(require_roles(Role.superadmin))]
+ClientePrincipal = Annotated[Principal, Depends(require_roles(Role.cliente))]

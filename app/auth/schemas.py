@@ -1,0 +1,26 @@
+import uuid
+
+from pydantic import BaseModel, Field
+
+from app.core.security import MIN_PASSWORD_LENGTH
+from app.users.models import Role
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int = Field(description="Seconds until the token expires")
+
+
+class Me(BaseModel):
+    id: uuid.UUID
+    tenant_id: str
+    email: str
+    nombre: str
+    role: Role
+    cliente_id: uuid.UUID | None
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=256)

@@ -1,0 +1,65 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from app.auth.dependencies import AdminPrincipal, ClientePrincipal, StaffPrincipal
+from app.clientes import service
+from app.clientes.models import ClienteEstado, Uso
+from app.clientes.schemas import ClienteCreate, ClienteRead, ClienteUpdate
+from app.core.dependencies import SessionDep, TenantIdDep
+from app.core.pagination import Page, PageParamsDep
+
+router = APIRouter(prefix="/api/clientes", tags=["clientes"])
+
+
+@router.post("", response_model=ClienteRead, status_code=status.HTTP_201_CREATED)
+async def create_cliente(body: ClienteCreate, _: StaffPrincipal, session: SessionDep,
+                         tenant_id: TenantIdDep) -> ClienteRead:
+    cliente = await service.create(session, tenant_id, body)
+    return ClienteRead.model_validate(cliente)
+
+
+@router.get("", response_model=Page[ClienteRead])
+async def list_clientes(
+    _: StaffPrincipal,
+    session: SessionDep,
+    tenant_id: TenantIdDep,
+    page: PageParamsDep,
+    estrato: Annotated[int | None, Query(ge=1, le=6)] = None,
+    uso: Uso | None = None,
+    estado: ClienteEstado | None = None,
+    q: Annotated[str | None, Query(max_length=200,
+                                   description="Part of the nombre, or a numero_cuenta prefix")
+                 ] = None,
+) -> Page[ClienteRead]:
+    items, total = await service.list_page(session, tenant_id, page, estrato=estrato, uso=uso,
+                                           estado=estado, q=q)
+    return Page(items=[ClienteRead.model_validate(c) for c in items], total=total,
+                limit=page.limit, offset=page.offset)
+
+
+@router.get("/me", response_model=ClienteRead, summary="The portal user's own account")
+async def my_cliente(principal: ClientePrincipal, session: SessionDep) -> ClienteRead:
+    cliente = await service.get_own(session, principal.tenant_id, principal.cliente_id)
+    return ClienteRead.model_validate(cliente)
+
+
+@router.get("/{cliente_id}", response_model=ClienteRead)
+async def get_cliente(cliente_id: uuid.UUID, _: StaffPrincipal, session: SessionDep,
+                      tenant_id: TenantIdDep) -> ClienteRead:
+    return ClienteRead.model_validate(await service.get(session, tenant_id, cliente_id))
+
+
+@router.patch("/{cliente_id}", response_model=ClienteRead)
+async def update_cliente(cliente_id: uuid.UUID, body: ClienteUpdate, _: StaffPrincipal,
+                         session: SessionDep, tenant_id: TenantIdDep) -> ClienteRead:
+    cliente = await service.update(session, tenant_id, cliente_id, body)
+    return ClienteRead.model_validate(cliente)
+
+
+@router.delete("/{cliente_id}", status_code=status.HTTP_204_NO_CONTENT,
+               summary="Delete an account with no history (otherwise retire it)")
+async def delete_cliente(cliente_id: uuid.UUID, _: AdminPrincipal, session: SessionDep,
+                         tenant_id: TenantIdDep) -> None:
+    await service.delete(session, tenant_id, cliente_id)

@@ -1,0 +1,94 @@
+"""Customer accounts: the rules around creating, changing and retiring them."""
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.clientes.models import Cliente, ClienteEstado
+from app.clientes.repository import ClienteRepository
+from app.clientes.schemas import ClienteCreate, ClienteUpdate, estrato_problem, services_problem
+from app.core.errors import Conflict, NotFound, invalid_fields
+from app.core.pagination import PageParams
+from app.core.schemas import sent_changes
+from app.core.tenant import TenantId
+from app.users.repository import UserRepository
+
+# retirado is final: a retired account's number is not reused and it does not come back.
+_ALLOWED_ESTADO_CHANGES = {
+    ClienteEstado.activo: {ClienteEstado.suspendido, ClienteEstado.retirado},
+    ClienteEstado.suspendido: {ClienteEstado.activo, ClienteEstado.retirado},
+    ClienteEstado.retirado: set(),
+}
+
+_NULLABLE = frozenset({"telefono", "correo", "estrato", "medidor_serial"})
+
+
+def _not_found() -> NotFound:
+    return NotFound("No such cliente in this tenant.")
+
+
+async def create(session: AsyncSession, tenant_id: TenantId, data: ClienteCreate) -> Cliente:
+    clientes = ClienteRepository(session, tenant_id)
+    if await clientes.get_by_numero_cuenta(data.numero_cuenta) is not None:
+        raise Conflict(f"numero_cuenta {data.numero_cuenta} already exists in this tenant.")
+    return await clientes.add(Cliente(**data.model_dump()))
+
+
+async def get(session: AsyncSession, tenant_id: TenantId, cliente_id: uuid.UUID) -> Cliente:
+    cliente = await ClienteRepository(session, tenant_id).get(cliente_id)
+    if cliente is None:
+        raise _not_found()
+    return cliente
+
+
+async def list_page(session: AsyncSession, tenant_id: TenantId, params: PageParams,
+                    **filters: Any) -> tuple[Sequence[Cliente], int]:
+    return await ClienteRepository(session, tenant_id).list_page(params, **filters)
+
+
+async def update(session: AsyncSession, tenant_id: TenantId, cliente_id: uuid.UUID,
+                 data: ClienteUpdate) -> Cliente:
+    cliente = await get(session, tenant_id, cliente_id)
+    changes = sent_changes(data, nullable=_NULLABLE)
+
+    new_estado = changes.pop("estado", None)
+    if new_estado is not None and new_estado != cliente.estado:
+        if new_estado not in _ALLOWED_ESTADO_CHANGES[ClienteEstado(cliente.estado)]:
+            raise Conflict(f"A cliente that is {cliente.estado} cannot become {new_estado}.")
+        cliente.estado = new_estado
+    elif cliente.estado == ClienteEstado.retirado and changes:
+        raise Conflict("A retired cliente cannot be changed.")
+
+    merged = {column: changes.get(column, getattr(cliente, column))
+              for column in ("uso", "estrato", "servicio_acueducto", "servicio_alcantarillado")}
+    problems = {}
+    if problem := estrato_problem(merged["uso"], merged["estrato"]):
+        problems["estrato"] = problem
+    if problem := services_problem(merged["servicio_acueducto"],
+                                   merged["servicio_alcantarillado"]):
+        problems["servicio_alcantarillado"] = problem
+    if problems:
+        raise invalid_fields(problems)
+
+    for column, value in changes.items():
+        setattr(cliente, column, value)
+    await ClienteRepository(session, tenant_id).flush()
+    return cliente
+
+
+async def delete(session: AsyncSession, tenant_id: TenantId, cliente_id: uuid.UUID) -> None:
+    """Only an account with no history may be deleted; one with history is retired instead."""
+    cliente = await get(session, tenant_id, cliente_id)
+    if await UserRepository(session, tenant_id).count_bound_to_cliente(cliente.id):
+        raise Conflict("This cliente has history (portal users); set its estado to "
+                       "'retirado' instead of deleting it.")
+    await ClienteRepository(session, tenant_id).delete(cliente)
+
+
+async def get_own(session: AsyncSession, tenant_id: TenantId,
+                  cliente_id: uuid.UUID | None) -> Cliente:
+    if cliente_id is None:
+        raise _not_found()
+    return await get(session, tenant_id, cliente_id)

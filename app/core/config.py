@@ -1,0 +1,64 @@
+"""Settings, read from the environment and an optional `.env` file."""
+
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "change-me-in-production"  # noqa: S105 - the value production must refuse
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./cunservicios.db"
+    migration_database_url: str | None = None
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_echo: bool = False
+
+    secret_key: str = DEFAULT_SECRET_KEY
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    access_token_expire_minutes: int = Field(default=60, ge=1, le=60 * 24)
+
+    cors_origins: Annotated[list[str], NoDecode] = []
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_request_body_bytes: int = Field(default=1_000_000, ge=1024)
+    tenant_cache_ttl_seconds: float = Field(default=30.0, ge=0)
+
+    # Failed logins: per account (tenant + e-mail) and per client address.
+    login_failures_per_account: str = "5/5 minutes"
+    login_failures_per_address: str = "30/5 minutes"
+    rate_limit_storage_uri: str = "async+memory://"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret_outside_development(self) -> "Settings":
+        if self.environment == "development":
+            return self
+        if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(
+                f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_KEY_LENGTH} "
+                f"characters when ENVIRONMENT={self.environment} "
+                '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )
+        return self
+
+    @property
+    def migration_url(self) -> str:
+        """Migrations run as the schema owner; the service may connect as a lesser role."""
+        return self.migration_database_url or self.database_url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

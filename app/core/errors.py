@@ -1,0 +1,178 @@
+"""RFC 9457 problem details: one error shape for every status the API answers."""
+
+import json
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+from starlette.types import Send
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://cunservicios.co/problems/"
+
+logger = logging.getLogger("app.errors")
+
+
+class AppError(Exception):
+    """A failure the client can act on. Subclasses fix the status and the problem type."""
+
+    status: int = 400
+    type_slug: str = "bad-request"
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None,
+                 **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers
+        self.extensions = extensions
+
+
+class BadRequest(AppError):
+    status, type_slug = 400, "bad-request"
+
+
+class Unauthorized(AppError):
+    status, type_slug = 401, "unauthorized"
+
+    def __init__(self, detail: str = "Not authenticated", **extensions: Any) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"}, **extensions)
+
+
+class Forbidden(AppError):
+    status, type_slug = 403, "forbidden"
+
+
+class NotFound(AppError):
+    status, type_slug = 404, "not-found"
+
+
+class Conflict(AppError):
+    status, type_slug = 409, "conflict"
+
+
+class PayloadTooLarge(AppError):
+    status, type_slug = 413, "payload-too-large"
+
+
+class UnprocessableEntity(AppError):
+    status, type_slug = 422, "validation-error"
+
+
+class TooManyRequests(AppError):
+    status, type_slug = 429, "too-many-requests"
+
+
+def invalid_fields(problems: dict[str, str]) -> UnprocessableEntity:
+    """A 422 for rules a schema cannot check alone, naming each field like pydantic does."""
+    return UnprocessableEntity(
+        f"Invalid request: check {', '.join(problems)}.",
+        errors=[{"field": f, "in": "body", "message": m} for f, m in problems.items()],
+    )
+
+
+def problem_body(status: int, detail: str, *, type_slug: str | None = None,
+                 instance: str | None = None, **extensions: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + type_slug if type_slug else "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(extensions)
+    return body
+
+
+def problem_response(status: int, detail: str, *, headers: dict[str, str] | None = None,
+                     type_slug: str | None = None, **extensions: Any) -> JSONResponse:
+    return JSONResponse(
+        problem_body(status, detail, type_slug=type_slug, **extensions),
+        status_code=status,
+        headers=headers,
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+async def send_problem(send: Send, status: int, detail: str, *, type_slug: str,
+                       headers: dict[str, str] | None = None) -> None:
+    """Answer from a pure ASGI middleware, before any route runs."""
+    body = json.dumps(problem_body(status, detail, type_slug=type_slug)).encode()
+    raw_headers = [
+        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    errors = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ())]
+        if location and location[0] in ("body", "query", "path", "header", "cookie"):
+            source, location = location[0], location[1:]
+        else:
+            source = "body"
+        message = error.get("msg", "invalid value").removeprefix("Value error, ")
+        if error.get("type") == "json_invalid":
+            location = []
+        errors.append({"field": ".".join(location) or source, "in": source, "message": message})
+    return errors
+
+
+async def _app_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(exc.status, exc.detail, headers=exc.headers,
+                            type_slug=exc.type_slug, **exc.extensions)
+
+
+async def _validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = _field_errors(exc)
+    if any(e["message"].startswith("JSON decode error") for e in errors):
+        detail = "The request body is not valid JSON."
+    else:
+        fields = ", ".join(sorted({e["field"] for e in errors}))
+        detail = f"Invalid request: check {fields}."
+    return problem_response(422, detail, type_slug="validation-error", errors=errors)
+
+
+async def _http_exception_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = "No such resource."
+    elif exc.status_code == 405:
+        detail = "This method is not allowed on this resource."
+    return problem_response(exc.status_code, detail, headers=exc.headers)
+
+
+async def _integrity_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    # Services check uniqueness first; this answers the race two requests can still run into.
+    logger.info("integrity error: %s", exc)
+    return problem_response(409, "The request conflicts with data that already exists.",
+                            type_slug="conflict")
+
+
+async def _database_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if not exc.connection_invalidated and "connect" not in str(exc.orig).lower():
+        raise exc
+    logger.error("database unavailable: %s", exc.orig)
+    return problem_response(503, "The database is unavailable; try again shortly.",
+                            type_slug="service-unavailable", headers={"Retry-After": "5"})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error_handler)
+    app.add_exception_handler(RequestValidationError, _validation_error_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
+    app.add_exception_handler(IntegrityError, _integrity_error_handler)
+    app.add_exception_handler(DBAPIError, _database_error_handler)

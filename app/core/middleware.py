@@ -1,0 +1,109 @@
+"""Pure ASGI middleware: request ids with one JSON access-log line, and a body size limit."""
+
+import logging
+import re
+import time
+import uuid
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.errors import send_problem
+
+REQUEST_ID_HEADER = "x-request-id"
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+access_logger = logging.getLogger("app.access")
+error_logger = logging.getLogger("app.errors")
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (the caller's, when well-formed), echoes it in the response,
+    logs one line per request, and turns an unhandled exception into a bare 500 problem."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
+        request_id = incoming if _VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            error_logger.exception("unhandled error", extra={"request_id": request_id})
+            if not response_started:
+                await send_problem(send, 500, "An unexpected error occurred; it has been logged "
+                                   f"with request id {request_id}.", type_slug="internal-error",
+                                   headers={REQUEST_ID_HEADER: request_id})
+            status = 500
+        finally:
+            tenant = state.get("tenant")
+            access_logger.info("request", extra={
+                "request_id": request_id,
+                "tenant": tenant.id if tenant is not None else None,
+                "user": state.get("user_id"),
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            })
+
+
+class BodySizeLimitMiddleware:
+    """Refuses a request body over the limit with 413 before the route reads it."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > self.max_bytes:
+                await self._refuse(send)
+                return
+            await self.app(scope, receive, send)
+            return
+        # No length declared (chunked): read up to the limit here, then replay it.
+        messages: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
+                await self._refuse(send)
+                return
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, send: Send) -> None:
+        await send_problem(send, 413, f"The request body is larger than {self.max_bytes} bytes.",
+                           type_slug="payload-too-large")

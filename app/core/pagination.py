@@ -1,0 +1,36 @@
+"""Offset pagination: `limit` and `offset` in, `{items, total, limit, offset}` out."""
+
+from dataclasses import dataclass
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+
+
+def _page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
+) -> PageParams:
+    return PageParams(limit=limit, offset=offset)
+
+
+PageParamsDep = Annotated[PageParams, Depends(_page_params)]
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,56 @@
+"""The base of every repository of tenant-owned rows.
+
+A repository is built with a session and a tenant and cannot be built without one: every
+SELECT it makes filters by the tenant, every INSERT sets it. (The session's safety net in
+`app.core.tenant` and, on PostgreSQL, row-level security stand behind it.)
+"""
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.models import TenantScoped
+from app.core.pagination import PageParams
+from app.core.tenant import TenantId
+
+M = TypeVar("M", bound=TenantScoped)
+
+
+class TenantRepository(Generic[M]):
+    model: type[M]
+
+    def __init__(self, session: AsyncSession, tenant_id: TenantId) -> None:
+        if not tenant_id:
+            raise ValueError("a tenant repository needs a tenant")
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def select(self) -> Select[tuple[M]]:
+        return select(self.model).where(self.model.tenant_id == self.tenant_id)
+
+    async def get(self, id_: uuid.UUID) -> M | None:
+        return await self.session.scalar(self.select().where(self.model.id == id_))
+
+    async def add(self, obj: M) -> M:
+        obj.tenant_id = self.tenant_id
+        self.session.add(obj)
+        await self.session.flush()
+        return obj
+
+    async def delete(self, obj: M) -> None:
+        await self.session.delete(obj)
+        await self.session.flush()
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    async def page(self, statement: Select[Any], params: PageParams,
+                   ) -> tuple[Sequence[M], int]:
+        total = await self.session.scalar(
+            select(func.count()).select_from(statement.order_by(None).subquery())
+        )
+        rows = await self.session.scalars(statement.limit(params.limit).offset(params.offset))
+        return rows.all(), total or 0

@@ -1,0 +1,89 @@
+"""The tenant of a unit of work, and the safety net that enforces it on every ORM query.
+
+`TenantId` values come only from the tenancy dependency (or the CLI, which names a tenant
+explicitly). A session is bound to one with `bind_tenant`; every ORM SELECT, UPDATE and DELETE
+that touches a `TenantScoped` entity then gets `tenant_id = :tenant` added, and such a query on
+a session with no tenant raises instead of reading every tenant's rows.
+"""
+
+from dataclasses import dataclass
+from typing import Any, NewType
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from app.core.models import TenantScoped
+
+TenantId = NewType("TenantId", str)
+
+_TENANT_KEY = "tenant_id"
+
+
+class TenantNotSetError(RuntimeError):
+    """A tenant-scoped query ran on a session that is bound to no tenant."""
+
+
+def bind_tenant(session: AsyncSession | Session, tenant_id: TenantId) -> None:
+    """Bind a session that has not begun yet to a tenant (ORM filter and row-level security)."""
+    sync_session = session.sync_session if isinstance(session, AsyncSession) else session
+    if sync_session.in_transaction():
+        raise RuntimeError("bind_tenant on a session that has begun; use switch_tenant")
+    sync_session.info[_TENANT_KEY] = tenant_id
+
+
+async def switch_tenant(session: AsyncSession, tenant_id: TenantId) -> None:
+    """Move a session, possibly mid-transaction, to another tenant (platform operations)."""
+    session.sync_session.info[_TENANT_KEY] = tenant_id
+    if session.in_transaction():
+        connection = await session.connection()
+        await connection.run_sync(lambda sync_conn: _set_database_tenant(sync_conn, tenant_id))
+
+
+def session_tenant(session: AsyncSession | Session) -> TenantId | None:
+    sync_session = session.sync_session if isinstance(session, AsyncSession) else session
+    return sync_session.info.get(_TENANT_KEY)
+
+
+def _set_database_tenant(connection: Any, tenant_id: str) -> None:
+    if connection.dialect.name == "postgresql":
+        # Transaction-local (is_local = true): a pooled connection never carries it further.
+        connection.execute(
+            text("SELECT set_config('app.tenant_id', :tenant_id, true)"),
+            {"tenant_id": tenant_id},
+        )
+
+
+@event.listens_for(Session, "after_begin")
+def _on_begin(session: Session, _transaction: Any, connection: Any) -> None:
+    tenant_id = session.info.get(_TENANT_KEY)
+    if tenant_id is not None:
+        _set_database_tenant(connection, tenant_id)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_to_tenant(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    tenant_id = state.session.info.get(_TENANT_KEY)
+    if tenant_id is None:
+        if any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers):
+            raise TenantNotSetError("tenant-scoped query on a session bound to no tenant")
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantScoped,
+            lambda cls: cls.tenant_id == tenant_id,
+            include_aliases=True,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ResolvedTenant:
+    """The tenant a request runs under, as the tenancy middleware resolved it."""
+
+    id: TenantId
+    nombre: str
+    estado: str
+    timezone: str

@@ -1,0 +1,102 @@
+"""The demo: a utility with staff, a portal user and about fifty accounts to try the API on."""
+
+import random
+from dataclasses import dataclass
+
+from app.clientes import service as clientes_service
+from app.clientes.models import Uso
+from app.clientes.schemas import ClienteCreate
+from app.core.db import Database
+from app.core.tenant import TenantId, switch_tenant
+from app.tenancy import service as tenancy_service
+from app.tenancy.constants import PUBLIC_TENANT
+from app.tenancy.schemas import TenantCreate
+from app.users import service as users_service
+from app.users.models import Role
+from app.users.schemas import UserCreate
+
+DEMO_TENANT = TenantId("acueducto-demo")
+DEMO_CLIENTES = 50
+PORTAL_ACCOUNT = "100001"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    tenant: str
+    email: str
+    password: str
+    role: Role
+
+
+DEMO_LOGINS = (
+    DemoLogin(PUBLIC_TENANT, "superadmin@cunservicios.co", "demo-superadmin-2026", Role.superadmin),
+    DemoLogin(DEMO_TENANT, "admin@acueducto-demo.co", "demo-admin-2026", Role.admin),
+    DemoLogin(DEMO_TENANT, "operador@acueducto-demo.co", "demo-operador-2026", Role.operador),
+    DemoLogin(DEMO_TENANT, "cliente@acueducto-demo.co", "demo-cliente-2026", Role.cliente),
+)
+
+_NOMBRES = ("María", "José", "Luz", "Carlos", "Ana", "Jorge", "Gloria", "Luis", "Sandra",
+            "Andrés", "Martha", "Diego", "Claudia", "Juan", "Paola")
+_APELLIDOS = ("Rodríguez", "Gómez", "González", "Martínez", "García", "López", "Hernández",
+              "Díaz", "Pérez", "Ramírez", "Torres", "Rojas", "Moreno", "Vargas", "Castro")
+_NEGOCIOS = ("Panadería La Espiga", "Droguería San Jorge", "Restaurante El Fogón",
+             "Lavandería Express", "Hotel Plaza", "Taller El Pistón", "Lácteos del Valle")
+
+
+def demo_clientes(count: int = DEMO_CLIENTES) -> list[ClienteCreate]:
+    """Deterministic accounts: mostly residential across estratos 1–6, some other usos."""
+    rng = random.Random(142)  # noqa: S311 - demo data, not secrets
+    clientes = []
+    for n in range(count):
+        numero = f"{100001 + n}"
+        if n % 10 == 7:
+            uso, estrato = Uso.comercial, None
+            nombre = rng.choice(_NEGOCIOS)
+        elif n % 25 == 13:
+            uso, estrato = Uso.industrial, None
+            nombre = f"Industrias {rng.choice(_APELLIDOS)} S.A.S."
+        elif n % 25 == 24:
+            uso, estrato = Uso.oficial, None
+            nombre = "Institución Educativa Departamental"
+        else:
+            uso, estrato = Uso.residencial, (1, 2, 2, 3, 3, 3, 4, 4, 5, 6)[n % 10]
+            nombre = (f"{rng.choice(_NOMBRES)} {rng.choice(_APELLIDOS)} "
+                      f"{rng.choice(_APELLIDOS)}")
+        clientes.append(ClienteCreate(
+            numero_cuenta=numero, nombre=nombre,
+            direccion=f"Calle {rng.randint(1, 40)} # {rng.randint(1, 30)}-{rng.randint(1, 99)}",
+            telefono=f"3{rng.randint(100000000, 229999999)}",
+            uso=uso, estrato=estrato,
+            servicio_acueducto=True, servicio_alcantarillado=n % 12 != 5,
+            medidor_serial=f"MED-{2020 + n % 6}-{rng.randint(10000, 99999)}",
+        ))
+    return clientes
+
+
+async def seed_demo(database: Database) -> bool:
+    """Creates the demo in one transaction; returns False when it is already there."""
+    async with database.session(TenantId(PUBLIC_TENANT)) as session:
+        if await tenancy_service.find(session, DEMO_TENANT) is not None:
+            return False
+        await tenancy_service.create(session, TenantCreate(
+            slug=DEMO_TENANT, nombre="Acueducto Demo de Cundinamarca S.A. E.S.P.",
+            nit="900123456-8",
+        ))
+        superadmin = DEMO_LOGINS[0]
+        if await users_service.find_by_email(session, TenantId(PUBLIC_TENANT),
+                                             superadmin.email) is None:
+            await users_service.create(session, TenantId(PUBLIC_TENANT), UserCreate(
+                email=superadmin.email, nombre="Operador de la plataforma",
+                password=superadmin.password, role=superadmin.role,
+            ), actor_role=None)
+
+        await switch_tenant(session, DEMO_TENANT)
+        for cliente in demo_clientes():
+            await clientes_service.create(session, DEMO_TENANT, cliente)
+        for login in DEMO_LOGINS[1:]:
+            await users_service.create(session, DEMO_TENANT, UserCreate(
+                email=login.email, nombre=f"Demo {login.role}", password=login.password,
+                role=login.role,
+                numero_cuenta=PORTAL_ACCOUNT if login.role == Role.cliente else None,
+            ), actor_role=None)
+    return True

@@ -1,0 +1,23 @@
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from app.core.dependencies import DatabaseDep
+from app.core.errors import problem_response
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+@router.get("/live", summary="The process is up")
+async def live() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/ready", summary="The database answers", response_model=None)
+async def ready(database: DatabaseDep):  # noqa: ANN201 - a dict or a problem response
+    try:
+        async with database.session() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        return problem_response(503, "The database is not reachable.",
+                                type_slug="service-unavailable")
+    return {"status": "ok", "database": database.dialect_name}

@@ -1,0 +1,68 @@
+"""The application factory."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from app.auth.router import router as auth_router
+from app.auth.throttle import LoginThrottle
+from app.clientes.router import router as clientes_router
+from app.core.config import Settings, get_settings
+from app.core.db import Database, create_engine
+from app.core.errors import install_error_handlers
+from app.core.logging import configure_logging
+from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.health.router import router as health_router
+from app.tenancy.directory import TenantDirectory
+from app.tenancy.middleware import TenancyMiddleware
+from app.tenancy.router import router as tenancy_router
+from app.users.router import router as users_router
+
+API_DESCRIPTION = """
+Billing of water (acueducto) and sewage (alcantarillado) services for Colombian utilities.
+
+Every `/api` request runs under one tenant: the `X-Tenant-ID` header, else the tenant of the
+bearer token, else `public`. Log in with **Authorize** (username = e-mail).
+Errors are `application/problem+json` (RFC 9457).
+"""
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    database = database or Database(create_engine(
+        settings.database_url, pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow, echo=settings.db_echo,
+    ))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await database.dispose()
+
+    app = FastAPI(title="Cunservicios", version="0.1.0", description=API_DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.settings = settings
+    app.state.database = database
+    app.state.tenant_directory = TenantDirectory(database, settings.tenant_cache_ttl_seconds)
+    app.state.login_throttle = LoginThrottle(settings.rate_limit_storage_uri,
+                                             settings.login_failures_per_account,
+                                             settings.login_failures_per_address)
+
+    install_error_handlers(app)
+    for router in (health_router, auth_router, tenancy_router, users_router, clientes_router):
+        app.include_router(router)
+
+    # Added innermost first: a request meets RequestContext, BodySizeLimit, CORS, Tenancy.
+    app.add_middleware(TenancyMiddleware, directory=app.state.tenant_directory,
+                       settings=settings)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+            allow_methods=["*"], allow_headers=["*"], expose_headers=["X-Request-ID"],
+        )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    return app

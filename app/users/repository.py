@@ -1,0 +1,33 @@
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+
+from app.core.pagination import PageParams
+from app.core.repository import TenantRepository
+from app.users.models import User
+
+
+class UserRepository(TenantRepository[User]):
+    model = User
+
+    async def get_by_email(self, email: str) -> User | None:
+        return await self.session.scalar(self.select().where(User.email == email.lower()))
+
+    async def email_taken(self, email: str) -> bool:
+        return await self.get_by_email(email) is not None
+
+    async def count_bound_to_cliente(self, cliente_id: uuid.UUID) -> int:
+        statement = select(func.count()).select_from(User).where(
+            User.tenant_id == self.tenant_id, User.cliente_id == cliente_id
+        )
+        return await self.session.scalar(statement) or 0
+
+    async def list_page(self, params: PageParams, *, role: str | None = None,
+                   activo: bool | None = None) -> tuple[Sequence[User], int]:
+        statement = self.select().order_by(User.email)
+        if role is not None:
+            statement = statement.where(User.role == role)
+        if activo is not None:
+            statement = statement.where(User.activo == activo)
+        return await self.page(statement, params)
