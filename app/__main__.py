@@ -14,11 +14,18 @@ from app.core.errors import AppError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def alembic_ini() -> Path:
+    """alembic.ini of the working directory (a container's), else of the source checkout."""
+    here = Path.cwd() / "alembic.ini"
+    return here if here.exists() else PROJECT_ROOT / "alembic.ini"
+
+
 def migrate(url: str | None = None) -> None:
-    from alembic import command
     from alembic.config import Config
 
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    from alembic import command
+
+    config = Config(str(alembic_ini()))
     if url:
         config.set_main_option("sqlalchemy.url", url)
     command.upgrade(config, "head")

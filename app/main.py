@@ -31,7 +31,8 @@ Errors are `application/problem+json` (RFC 9457).
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
-    configure_logging(settings.log_level)
+    if settings.environment != "test":  # tests keep pytest's own log capture
+        configure_logging(settings.log_level)
     database = database or Database(create_engine(
         settings.database_url, pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow, echo=settings.db_echo,

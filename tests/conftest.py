@@ -80,12 +80,12 @@ def database(connection: AsyncConnection) -> Database:
 
 
 @pytest.fixture
-def app(settings: Settings, database: Database):  # noqa: ANN201
+def app(settings: Settings, database: Database):
     return create_app(settings, database)
 
 
 @pytest.fixture
-async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # noqa: ANN001
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("203.0.113.10", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from app.clientes import service as clientes_service
-from app.clientes.models import Cliente, Uso
+from app.clientes.models import Cliente
 from app.clientes.schemas import ClienteCreate
 from app.core.config import Settings
 from app.core.db import Database

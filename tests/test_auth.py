@@ -8,6 +8,7 @@ from jose import jwt
 from app.core.config import Settings
 from app.users.models import Role
 from tests.factories import PASSWORD, TEST_SECRET, TenantWorld
+from tests.helpers import assert_problem
 
 
 async def login(client: httpx.AsyncClient, tenant: str | None, email: str,
@@ -15,15 +16,6 @@ async def login(client: httpx.AsyncClient, tenant: str | None, email: str,
     headers = {"X-Tenant-ID": tenant} if tenant else {}
     return await client.post("/api/auth/login", data={"username": email, "password": password},
                               headers=headers)
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status
-    assert body["detail"]
-    return body
 
 
 async def test_login_returns_a_token_with_the_design_claims(client, tenant_a: TenantWorld):

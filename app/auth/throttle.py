@@ -34,7 +34,7 @@ class LoginThrottle:
     async def succeeded(self, tenant_id: str, email: str) -> None:
         await self._limiter.clear(self._per_account, "account", tenant_id, email)
 
-    def _keys(self, tenant_id: str, email: str, address: str):  # noqa: ANN202
+    def _keys(self, tenant_id: str, email: str, address: str):
         return (
             (self._per_account, ("account", tenant_id, email)),
             (self._per_address, ("address", address)),

@@ -161,13 +161,21 @@ async def _integrity_error_handler(_request: Request, exc: Exception) -> JSONRes
                             type_slug="conflict")
 
 
+DATABASE_UNAVAILABLE = "The database is unavailable; try again shortly."
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    return isinstance(exc, DBAPIError) and (
+        exc.connection_invalidated or "connect" in str(exc.orig).lower()
+    )
+
+
 async def _database_error_handler(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DBAPIError)
-    if not exc.connection_invalidated and "connect" not in str(exc.orig).lower():
+    if not is_database_unavailable(exc):
         raise exc
-    logger.error("database unavailable: %s", exc.orig)
-    return problem_response(503, "The database is unavailable; try again shortly.",
-                            type_slug="service-unavailable", headers={"Retry-After": "5"})
+    logger.error("database unavailable: %s", getattr(exc, "orig", exc))
+    return problem_response(503, DATABASE_UNAVAILABLE, type_slug="service-unavailable",
+                            headers={"Retry-After": "5"})
 
 
 def install_error_handlers(app: FastAPI) -> None:

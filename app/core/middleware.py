@@ -8,7 +8,7 @@ import uuid
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import send_problem
+from app.core.errors import DATABASE_UNAVAILABLE, is_database_unavailable, send_problem
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -46,13 +46,20 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
-            error_logger.exception("unhandled error", extra={"request_id": request_id})
-            if not response_started:
-                await send_problem(send, 500, "An unexpected error occurred; it has been logged "
-                                   f"with request id {request_id}.", type_slug="internal-error",
-                                   headers={REQUEST_ID_HEADER: request_id})
+        except Exception as exc:
             status = 500
+            if is_database_unavailable(exc):  # raised before any route, e.g. a tenant look-up
+                status = 503
+                error_logger.error("database unavailable", extra={"request_id": request_id})
+                detail, type_slug = DATABASE_UNAVAILABLE, "service-unavailable"
+            else:
+                error_logger.exception("unhandled error", extra={"request_id": request_id})
+                detail = (f"An unexpected error occurred; it has been logged with request id "
+                          f"{request_id}.")
+                type_slug = "internal-error"
+            if not response_started:
+                await send_problem(send, status, detail, type_slug=type_slug,
+                                   headers={REQUEST_ID_HEADER: request_id})
         finally:
             tenant = state.get("tenant")
             access_logger.info("request", extra={

@@ -9,9 +9,10 @@ a session with no tenant raises instead of reading every tenant's rows.
 from dataclasses import dataclass
 from typing import Any, NewType
 
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 
 from app.core.models import TenantScoped
 
@@ -54,6 +55,11 @@ def _set_database_tenant(connection: Any, tenant_id: str) -> None:
         )
 
 
+def _touches_tenant_tables(statement: Any) -> bool:
+    tables = find_tables(statement, include_aliases=True, include_joins=True, include_crud=True)
+    return any(isinstance(t, Table) and "tenant_id" in t.c for t in tables)
+
+
 @event.listens_for(Session, "after_begin")
 def _on_begin(session: Session, _transaction: Any, connection: Any) -> None:
     tenant_id = session.info.get(_TENANT_KEY)
@@ -67,7 +73,7 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
         return
     tenant_id = state.session.info.get(_TENANT_KEY)
     if tenant_id is None:
-        if any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers):
+        if _touches_tenant_tables(state.statement):
             raise TenantNotSetError("tenant-scoped query on a session bound to no tenant")
         return
     state.statement = state.statement.options(

@@ -38,7 +38,7 @@ class TenantAdmin(InputSchema):
 
 
 class TenantCreate(InputSchema):
-    slug: Annotated[str, Field(pattern=SLUG_PATTERN.pattern + "$", max_length=63,
+    slug: Annotated[str, Field(pattern=f"^{SLUG_PATTERN.pattern}$", max_length=63,
                                description="Lowercase id, used as X-Tenant-ID; never changes")]
     nombre: TenantNombre
     nit: Nit | None = None

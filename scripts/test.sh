@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the project with its dev dependencies and runs the whole suite: on SQLite, then on
+# PostgreSQL when TEST_DATABASE_URL is set or the local server answers. Extra arguments go to
+# pytest (e.g. scripts/test.sh -x -k clientes).
+set -euo pipefail
+source "$(dirname "$0")/_venv.sh" dev
+bash scripts/install-system-deps.sh
+
+echo "== tests on SQLite"
+env -u TEST_DATABASE_URL python -m pytest "$@"
+
+LOCAL_POSTGRES="postgresql://postgres@127.0.0.1:5432/postgres"
+if [ -z "${TEST_DATABASE_URL:-}" ] && command -v pg_isready >/dev/null \
+        && pg_isready -q -h 127.0.0.1 -p 5432; then
+    export TEST_DATABASE_URL="$LOCAL_POSTGRES"
+fi
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+    echo "== tests on PostgreSQL"
+    python -m pytest "$@"
+else
+    echo "== PostgreSQL not reachable and TEST_DATABASE_URL not set: PostgreSQL run skipped"
+fi
