@@ -77,6 +77,15 @@ def create_user(args: argparse.Namespace) -> None:
     print(f"User {args.email} ({args.role}) created in tenant {args.tenant}.")
 
 
+def create_db_roles(args: argparse.Namespace) -> None:
+    from app.core.rls import provision_roles
+
+    provision_roles(args.admin_url, args.database, owner=args.owner, app_role=args.app_role,
+                    owner_password=args.owner_password, app_password=args.app_password)
+    print(f"Database {args.database}: owner {args.owner} (runs migrations), service role "
+          f"{args.app_role} (no ownership, no BYPASSRLS).")
+
+
 def seed_demo(_args: argparse.Namespace | None = None) -> None:
     from app.demo.seed import seed_demo as seed
 
@@ -134,6 +143,18 @@ def _parser() -> argparse.ArgumentParser:
     user.set_defaults(handler=create_user)
 
     commands.add_parser("seed-demo", help="create the demo tenant, users and clientes")
+
+    roles = commands.add_parser(
+        "create-db-roles",
+        help="PostgreSQL: create the owner and service roles and give the database to the owner")
+    roles.add_argument("--admin-url", required=True,
+                       help="a superuser connection, e.g. postgresql://postgres@127.0.0.1/postgres")
+    roles.add_argument("--database", required=True, help="created when missing")
+    roles.add_argument("--owner", default="cunservicios_owner")
+    roles.add_argument("--app-role", default="cunservicios_app")
+    roles.add_argument("--owner-password")
+    roles.add_argument("--app-password")
+    roles.set_defaults(handler=create_db_roles)
 
     for name, help_text in (("serve", "run the HTTP service"),
                             ("demo", "migrate, seed the demo and serve it")):

@@ -19,10 +19,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from app.__main__ import migrate
 from app.core.config import Settings
 from app.core.db import Database, create_engine
+from app.core.rls import provision_roles
 from app.main import create_app
 from tests.factories import TEST_SECRET, TenantWorld, make_superadmin, make_tenant
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgres` are about PostgreSQL itself: the SQLite run leaves them out."""
+    if POSTGRES_URL:
+        return
+    kept = [item for item in items if item.get_closest_marker("postgres") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
 
 
 def _admin_dsn(url: str) -> str:
@@ -30,24 +41,51 @@ def _admin_dsn(url: str) -> str:
         hide_password=False)
 
 
+TEST_OWNER_ROLE = "cunservicios_test_owner"
+TEST_APP_ROLE = "cunservicios_test_app"
+TEST_ROLE_PASSWORD = "cunservicios-test-password"
+
+
+def postgres_url(database: str, *, user: str | None = None, password: str | None = None) -> str:
+    url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg", database=database)
+    if user is not None:
+        url = url.set(username=user, password=password)
+    return url.render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def migrated_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(owner URL, service URL) of the session's database, migrated to head.
+
+    On PostgreSQL the migrations run as the owner role and the service connects as a role
+    that owns nothing and cannot bypass row-level security, as in production.
+    """
     if not POSTGRES_URL:
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         migrate(url)
-        yield url
+        yield url, url
         return
     name = f"cunservicios_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(_admin_dsn(POSTGRES_URL), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg", database=name)
-    url_text = url.render_as_string(hide_password=False)
+    provision_roles(_admin_dsn(POSTGRES_URL), name, owner=TEST_OWNER_ROLE,
+                    app_role=TEST_APP_ROLE, owner_password=TEST_ROLE_PASSWORD,
+                    app_password=TEST_ROLE_PASSWORD)
+    owner_url = postgres_url(name, user=TEST_OWNER_ROLE, password=TEST_ROLE_PASSWORD)
     try:
-        migrate(url_text)
-        yield url_text
+        migrate(owner_url)
+        yield owner_url, postgres_url(name, user=TEST_APP_ROLE, password=TEST_ROLE_PASSWORD)
     finally:
         with psycopg.connect(_admin_dsn(POSTGRES_URL), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(migrated_urls: tuple[str, str]) -> str:
+    return migrated_urls[1]
+
+
+@pytest.fixture(scope="session")
+def owner_url(migrated_urls: tuple[str, str]) -> str:
+    return migrated_urls[0]
 
 
 @pytest.fixture(scope="session")
