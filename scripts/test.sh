@@ -3,7 +3,7 @@
 # PostgreSQL when TEST_DATABASE_URL is set or the local server answers. Extra arguments go to
 # pytest (e.g. scripts/test.sh -x -k clientes).
 set -euo pipefail
-source "$(dirname "$0")/_venv.sh" dev
+VENV_EXTRAS=dev source "$(dirname "$0")/_venv.sh"
 bash scripts/install-system-deps.sh
 
 echo "== tests on SQLite"
