@@ -14,7 +14,12 @@ from app.core.db import Database, create_engine
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.facturacion.router import router as facturacion_router
+from app.facturas.router import router as facturas_router
 from app.health.router import router as health_router
+from app.lecturas.router import router as lecturas_router
+from app.pagos.router import router as pagos_router
+from app.tarifas.router import router as tarifas_router
 from app.tenancy.directory import TenantDirectory
 from app.tenancy.middleware import TenancyMiddleware
 from app.tenancy.router import router as tenancy_router
@@ -53,7 +58,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                                              settings.login_failures_per_address)
 
     install_error_handlers(app)
-    for router in (health_router, auth_router, tenancy_router, users_router, clientes_router):
+    for router in (health_router, auth_router, tenancy_router, users_router, clientes_router,
+                   tarifas_router, lecturas_router, facturacion_router, facturas_router,
+                   pagos_router):
         app.include_router(router)
 
     # Added innermost first: a request meets RequestContext, BodySizeLimit, CORS, Tenancy.
@@ -64,6 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
             allow_methods=["*"], allow_headers=["*"], expose_headers=["X-Request-ID"],
         )
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes,
+                       upload_paths={"/api/lecturas/carga": settings.max_upload_bytes})
     app.add_middleware(RequestContextMiddleware)
     return app

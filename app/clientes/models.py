@@ -3,7 +3,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, CheckConstraint, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.models import Base, TenantScoped, Timestamped
+from app.core.models import Base, TenantScoped, Timestamped, UUIDKeyed
 
 
 class Uso(StrEnum):
@@ -27,7 +27,7 @@ CORREO_LENGTH = 254
 MEDIDOR_LENGTH = 50
 
 
-class Cliente(TenantScoped, Timestamped, Base):
+class Cliente(TenantScoped, UUIDKeyed, Timestamped, Base):
     """A customer account (suscriptor) of a utility."""
 
     __tablename__ = "clientes"
@@ -44,6 +44,7 @@ class Cliente(TenantScoped, Timestamped, Base):
         ),
         CheckConstraint("estado IN ('activo', 'suspendido', 'retirado')", name="estado"),
         CheckConstraint("servicio_acueducto OR servicio_alcantarillado", name="some_service"),
+        CheckConstraint("medidor_digitos BETWEEN 3 AND 9", name="medidor_digitos"),
         Index("ix_clientes_tenant_id_nombre", "tenant_id", "nombre"),
     )
 
@@ -57,4 +58,6 @@ class Cliente(TenantScoped, Timestamped, Base):
     servicio_acueducto: Mapped[bool] = mapped_column(Boolean, default=True)
     servicio_alcantarillado: Mapped[bool] = mapped_column(Boolean, default=True)
     medidor_serial: Mapped[str | None] = mapped_column(String(MEDIDOR_LENGTH))
+    # A meter with d digits rolls over from 10**d - 1 to 0.
+    medidor_digitos: Mapped[int] = mapped_column(SmallInteger, default=5)
     estado: Mapped[str] = mapped_column(String(20), default=ClienteEstado.activo)

@@ -13,6 +13,9 @@ class ClienteRepository(TenantRepository[Cliente]):
             self.select().where(Cliente.numero_cuenta == numero_cuenta)
         )
 
+    async def all(self) -> Sequence[Cliente]:
+        return (await self.session.scalars(self.select())).all()
+
     async def list_page(self, params: PageParams, *, estrato: int | None = None,
                         uso: str | None = None, estado: str | None = None,
                         q: str | None = None) -> tuple[Sequence[Cliente], int]:

@@ -13,6 +13,8 @@ from app.core.errors import Conflict, NotFound, invalid_fields
 from app.core.pagination import PageParams
 from app.core.schemas import sent_changes
 from app.core.tenant import TenantId
+from app.facturas.repository import FacturaRepository
+from app.lecturas.repository import LecturaRepository
 from app.users.repository import UserRepository
 
 # retirado is final: a retired account's number is not reused and it does not come back.
@@ -25,7 +27,7 @@ _ALLOWED_ESTADO_CHANGES = {
 _NULLABLE = frozenset({"telefono", "correo", "estrato", "medidor_serial"})
 
 
-def _not_found() -> NotFound:
+def not_found() -> NotFound:
     return NotFound("No such cliente in this tenant.")
 
 
@@ -39,7 +41,7 @@ async def create(session: AsyncSession, tenant_id: TenantId, data: ClienteCreate
 async def get(session: AsyncSession, tenant_id: TenantId, cliente_id: uuid.UUID) -> Cliente:
     cliente = await ClienteRepository(session, tenant_id).get(cliente_id)
     if cliente is None:
-        raise _not_found()
+        raise not_found()
     return cliente
 
 
@@ -81,14 +83,16 @@ async def update(session: AsyncSession, tenant_id: TenantId, cliente_id: uuid.UU
 async def delete(session: AsyncSession, tenant_id: TenantId, cliente_id: uuid.UUID) -> None:
     """Only an account with no history may be deleted; one with history is retired instead."""
     cliente = await get(session, tenant_id, cliente_id)
-    if await UserRepository(session, tenant_id).count_bound_to_cliente(cliente.id):
-        raise Conflict("This cliente has history (portal users); set its estado to "
-                       "'retirado' instead of deleting it.")
+    if (await UserRepository(session, tenant_id).count_bound_to_cliente(cliente.id)
+            or await LecturaRepository(session, tenant_id).count_for_cliente(cliente.id)
+            or await FacturaRepository(session, tenant_id).count_for_cliente(cliente.id)):
+        raise Conflict("This cliente has history (portal users, readings or invoices); set "
+                       "its estado to 'retirado' instead of deleting it.")
     await ClienteRepository(session, tenant_id).delete(cliente)
 
 
 async def get_own(session: AsyncSession, tenant_id: TenantId,
                   cliente_id: uuid.UUID | None) -> Cliente:
     if cliente_id is None:
-        raise _not_found()
+        raise not_found()
     return await get(session, tenant_id, cliente_id)

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = []
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_request_body_bytes: int = Field(default=1_000_000, ge=1024)
+    max_upload_bytes: int = Field(default=50_000_000, ge=1024)  # CSV uploads of readings
     tenant_cache_ttl_seconds: float = Field(default=30.0, ge=0)
 
     # Failed logins: per account (tenant + e-mail) and per client address.

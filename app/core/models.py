@@ -4,7 +4,16 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, ForeignKey, MetaData, String, TypeDecorator, Uuid
+from sqlalchemy import (
+    DateTime,
+    Dialect,
+    ForeignKey,
+    MetaData,
+    Numeric,
+    String,
+    TypeDecorator,
+    Uuid,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names, so migrations can address them on PostgreSQL and SQLite alike.
@@ -53,14 +62,25 @@ class Timestamped:
 
 
 class TenantScoped:
-    """A row that belongs to one tenant.
+    """A row that belongs to one tenant: tenant_id leads its primary key.
 
-    The primary key is (tenant_id, id), so references between tenant tables are composite and
-    the database itself refuses a link across tenants; it also keeps every key distributable by
+    References between tenant tables are composite ((tenant_id, x_id) -> x (tenant_id, id)),
+    so the database itself refuses a link across tenants, and every key is distributable by
     tenant_id.
     """
 
     tenant_id: Mapped[str] = mapped_column(
-        String(SLUG_LENGTH), ForeignKey("tenants.id"), primary_key=True
+        String(SLUG_LENGTH), ForeignKey("tenants.id"), primary_key=True, sort_order=-2
     )
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+
+
+class UUIDKeyed:
+    """The rest of the primary key: (tenant_id, id)."""
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4,
+                                          sort_order=-1)
+
+
+MONEY = Numeric(14, 2)
+UNIT_PRICE = Numeric(14, 4)
+FACTOR = Numeric(6, 4)

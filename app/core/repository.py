@@ -16,7 +16,7 @@ from app.core.models import TenantScoped
 from app.core.pagination import PageParams
 from app.core.tenant import TenantId
 
-M = TypeVar("M", bound=TenantScoped)
+M = TypeVar("M", bound=TenantScoped)  # with an `id` (UUIDKeyed)
 
 
 class TenantRepository(Generic[M]):

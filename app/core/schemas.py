@@ -1,8 +1,9 @@
 """Schema base classes shared by every domain."""
 
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 from app.core.errors import invalid_fields
 
@@ -15,6 +16,17 @@ class InputSchema(BaseModel):
 
 class OutputSchema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+def _fixed(places: int) -> PlainSerializer:
+    exponent = Decimal(1).scaleb(-places)
+    return PlainSerializer(lambda value: str(Decimal(value).quantize(exponent)), return_type=str)
+
+
+# Money is a string with its centavos ("44979.40"), the same on every database.
+Money = Annotated[Decimal, _fixed(2)]
+UnitPriceOut = Annotated[Decimal, _fixed(4)]
+FactorOut = Annotated[Decimal, _fixed(4)]
 
 
 def sent_changes(update: InputSchema, *, nullable: frozenset[str] = frozenset()

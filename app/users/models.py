@@ -12,7 +12,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.models import Base, TenantScoped, Timestamped
+from app.core.models import Base, TenantScoped, Timestamped, UUIDKeyed
 
 
 class Role(StrEnum):
@@ -25,7 +25,7 @@ class Role(StrEnum):
 EMAIL_LENGTH = 254
 
 
-class User(TenantScoped, Timestamped, Base):
+class User(TenantScoped, UUIDKeyed, Timestamped, Base):
     __tablename__ = "users"
     __table_args__ = (
         UniqueConstraint("tenant_id", "email"),

@@ -1,0 +1,35 @@
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+
+from app.clientes.models import Cliente, ClienteEstado
+from app.core.pagination import PageParams
+from app.core.repository import TenantRepository
+from app.facturacion.models import Periodo
+from app.facturas.models import Factura
+
+
+class PeriodoRepository(TenantRepository[Periodo]):
+    model = Periodo
+
+    async def by_periodo(self, periodo: str) -> Periodo | None:
+        return await self.session.scalar(self.select().where(Periodo.periodo == periodo))
+
+    async def list_page(self, params: PageParams) -> tuple[Sequence[Periodo], int]:
+        return await self.page(self.select().order_by(Periodo.periodo.desc()), params)
+
+    async def services_to_bill(self, periodo: str) -> dict[str, int]:
+        """How many active, not yet billed accounts take each service."""
+        billed = select(Factura.cliente_id).where(
+            Factura.tenant_id == self.tenant_id, Factura.periodo == periodo)
+        row = (await self.session.execute(
+            select(func.count(Cliente.id).filter(Cliente.servicio_acueducto),
+                   func.count(Cliente.id).filter(Cliente.servicio_alcantarillado))
+            .where(Cliente.tenant_id == self.tenant_id, Cliente.estado == ClienteEstado.activo,
+                   Cliente.id.not_in(billed)))).one()
+        return {"acueducto": row[0], "alcantarillado": row[1]}
+
+    async def count_billed(self, periodo: str) -> int:
+        return await self.session.scalar(
+            select(func.count()).select_from(Factura).where(
+                Factura.tenant_id == self.tenant_id, Factura.periodo == periodo)) or 0

@@ -1,0 +1,40 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from app.auth.dependencies import AdminPrincipal, StaffPrincipal
+from app.core.dependencies import SessionDep, TenantIdDep
+from app.core.pagination import Page, PageParamsDep
+from app.facturacion import service
+from app.facturacion.schemas import PeriodoCreate, PeriodoRead, ResumenFacturacion
+from app.lecturas.models import PERIODO_PATTERN
+
+router = APIRouter(prefix="/api/periodos", tags=["facturación"])
+
+PeriodoPath = Annotated[str, Path(pattern=PERIODO_PATTERN, examples=["2026-11"])]
+
+
+@router.post("", response_model=PeriodoRead, status_code=status.HTTP_201_CREATED)
+async def create_periodo(body: PeriodoCreate, _: AdminPrincipal, session: SessionDep,
+                         tenant_id: TenantIdDep) -> PeriodoRead:
+    return PeriodoRead.model_validate(await service.create_periodo(session, tenant_id, body))
+
+
+@router.get("", response_model=Page[PeriodoRead])
+async def list_periodos(_: StaffPrincipal, session: SessionDep, tenant_id: TenantIdDep,
+                        page: PageParamsDep) -> Page[PeriodoRead]:
+    items, total = await service.list_periodos(session, tenant_id, page)
+    return Page.of([PeriodoRead.model_validate(p) for p in items], total, page)
+
+
+@router.get("/{periodo}", response_model=PeriodoRead)
+async def get_periodo(periodo: PeriodoPath, _: StaffPrincipal, session: SessionDep,
+                      tenant_id: TenantIdDep) -> PeriodoRead:
+    return PeriodoRead.model_validate(await service.get_periodo(session, tenant_id, periodo))
+
+
+@router.post("/{periodo}/facturar", response_model=ResumenFacturacion,
+             summary="Bill every active account of the period (safe to repeat)")
+async def bill_periodo(periodo: PeriodoPath, _: AdminPrincipal, session: SessionDep,
+                       tenant_id: TenantIdDep) -> ResumenFacturacion:
+    return await service.run(session, tenant_id, periodo)

@@ -1,0 +1,47 @@
+import uuid
+from datetime import date
+from typing import Self
+
+from pydantic import model_validator
+
+from app.core.schemas import InputSchema, Money, OutputSchema
+from app.lecturas.schemas import Periodo
+
+
+class PeriodoCreate(InputSchema):
+    periodo: Periodo
+    fecha_expedicion: date
+    fecha_limite_pago: date
+    fecha_suspension: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.fecha_limite_pago < self.fecha_expedicion:
+            raise ValueError("fecha_limite_pago is before fecha_expedicion")
+        if self.fecha_suspension <= self.fecha_limite_pago:
+            raise ValueError("fecha_suspension must come after fecha_limite_pago")
+        return self
+
+
+class PeriodoRead(OutputSchema):
+    id: uuid.UUID
+    periodo: str
+    fecha_expedicion: date
+    fecha_limite_pago: date
+    fecha_suspension: date
+
+
+class CuentaOmitida(OutputSchema):
+    numero_cuenta: str
+    motivo: str
+
+
+class ResumenFacturacion(OutputSchema):
+    periodo: str
+    facturas_emitidas: int
+    total_facturado: Money
+    lecturas_estimadas: int
+    ya_facturadas: int
+    omitidas: list[CuentaOmitida]
+    numero_desde: int | None
+    numero_hasta: int | None

@@ -1,0 +1,198 @@
+"""Billing periods and billing runs."""
+
+import calendar
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.clientes.models import Cliente, ClienteEstado
+from app.core.errors import Conflict, NotFound, UnprocessableEntity
+from app.core.models import utcnow
+from app.core.pagination import PageParams
+from app.core.sequences import advance_counter, lock_counter
+from app.core.tenant import TenantId
+from app.facturacion import calculo, sql
+from app.facturacion.models import Periodo
+from app.facturacion.repository import PeriodoRepository
+from app.facturacion.schemas import CuentaOmitida, PeriodoCreate, ResumenFacturacion
+from app.facturas.models import Factura, FacturaEstado, FacturaLinea
+from app.facturas.repository import FacturaRepository
+from app.lecturas.models import Lectura
+from app.tarifas import service as tarifas_service
+from app.tenancy.repository import TenantsRepository
+
+FACTURA_COUNTER = "factura"
+SIN_HISTORIAL = ("sin lectura del periodo y sin consumos medidos anteriores para estimar "
+                 "(art. 146)")
+PRIMERA_LECTURA = ("primera lectura del medidor: sin lectura anterior ni consumos medidos "
+                   "para estimar")
+
+
+def last_day(periodo: str) -> date:
+    year, month = (int(part) for part in periodo.split("-"))
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+async def create_periodo(session: AsyncSession, tenant_id: TenantId,
+                         data: PeriodoCreate) -> Periodo:
+    periodos = PeriodoRepository(session, tenant_id)
+    if await periodos.by_periodo(data.periodo) is not None:
+        raise Conflict(f"Periodo {data.periodo} already exists.")
+    if data.fecha_expedicion < last_day(data.periodo).replace(day=1):
+        raise UnprocessableEntity(
+            f"fecha_expedicion is before periodo {data.periodo} starts.",
+            errors=[{"field": "fecha_expedicion", "in": "body",
+                     "message": "is before the period"}])
+    return await periodos.add(Periodo(**data.model_dump()))
+
+
+async def get_periodo(session: AsyncSession, tenant_id: TenantId, periodo: str) -> Periodo:
+    found = await PeriodoRepository(session, tenant_id).by_periodo(periodo)
+    if found is None:
+        raise NotFound(f"No periodo {periodo} in this tenant.")
+    return found
+
+
+async def list_periodos(session: AsyncSession, tenant_id: TenantId,
+                        params: PageParams) -> tuple[Sequence[Periodo], int]:
+    return await PeriodoRepository(session, tenant_id).list_page(params)
+
+
+async def run(session: AsyncSession, tenant_id: TenantId, periodo: str) -> ResumenFacturacion:
+    """Bills every active account of the period that has no invoice for it yet.
+
+    Running a period again bills nobody twice. Runs of one tenant queue on the invoice
+    counter's lock, so two started at once end with one set of invoices, numbered without
+    gaps.
+    """
+    periodos = PeriodoRepository(session, tenant_id)
+    period = await periodos.by_periodo(periodo)
+    if period is None:
+        raise UnprocessableEntity(f"Unknown periodo {periodo}: create it first "
+                                  "(POST /api/periodos).")
+    ultimo = await lock_counter(session, tenant_id, FACTURA_COUNTER)
+    tenant = await TenantsRepository(session).get(tenant_id)
+    assert tenant is not None
+    day = last_day(periodo)
+    tarifas = await tarifas_service.vigentes(session, tenant_id, day)
+    needed = await periodos.services_to_bill(periodo)
+    if missing := [s for s, accounts in needed.items() if accounts and s not in tarifas]:
+        raise UnprocessableEntity(
+            f"No tariff valid on {day.isoformat()} for: {', '.join(missing)}. Nothing was "
+            "billed.", missing_tarifas=missing)
+    ya_facturadas = await periodos.count_billed(periodo)
+    params = sql.RunParams(
+        tenant_id=tenant_id, periodo=periodo, fecha_expedicion=period.fecha_expedicion,
+        fecha_limite_pago=period.fecha_limite_pago, fecha_suspension=period.fecha_suspension,
+        basico_m3=tenant.consumo_basico_m3, tasa_mora=tenant.tasa_mora_mensual,
+        ultimo_numero=ultimo,
+    )
+    if session.bind.dialect.name == "postgresql":
+        (count, total, estimated, first, last), skipped = await sql.bill_period(
+            session, params, tarifas)
+    else:
+        (count, total, estimated, first, last), skipped = await _bill_one_by_one(
+            session, params, tarifas)
+    await advance_counter(session, tenant_id, FACTURA_COUNTER, ultimo + count)
+    return ResumenFacturacion(
+        periodo=periodo, facturas_emitidas=count, total_facturado=total,
+        lecturas_estimadas=estimated, ya_facturadas=ya_facturadas,
+        omitidas=[CuentaOmitida(numero_cuenta=numero,
+                                motivo=PRIMERA_LECTURA if has_reading else SIN_HISTORIAL)
+                  for numero, has_reading in skipped],
+        numero_desde=first, numero_hasta=last,
+    )
+
+
+async def _bill_one_by_one(session: AsyncSession, params: sql.RunParams,
+                           tarifas: dict[str, calculo.TarifaVigente]):
+    """SQLite's path: the same invoices as the set-based SQL, account by account."""
+    tenant_id = TenantId(params.tenant_id)
+    billed = select(Factura.cliente_id).where(Factura.tenant_id == tenant_id,
+                                              Factura.periodo == params.periodo)
+    clientes = (await session.scalars(
+        select(Cliente).where(Cliente.tenant_id == tenant_id,
+                              Cliente.estado == ClienteEstado.activo,
+                              Cliente.id.not_in(billed))
+        .order_by(Cliente.numero_cuenta))).all()
+    readings = {lectura.cliente_id: lectura for lectura in await session.scalars(
+        select(Lectura).where(Lectura.tenant_id == tenant_id,
+                              Lectura.periodo == params.periodo))}
+    history: dict[uuid.UUID, list[int]] = {}
+    for cliente_id, consumo in await session.execute(
+            select(Lectura.cliente_id, Lectura.consumo_m3)
+            .where(Lectura.tenant_id == tenant_id, Lectura.periodo < params.periodo,
+                   Lectura.consumo_m3.is_not(None))
+            .order_by(Lectura.cliente_id, Lectura.periodo.desc())):
+        history.setdefault(cliente_id, []).append(consumo)
+    open_invoices: dict[uuid.UUID, list[Factura]] = {}
+    for factura in await FacturaRepository(session, tenant_id).open_invoices():
+        if factura.periodo != params.periodo:
+            open_invoices.setdefault(factura.cliente_id, []).append(factura)
+
+    now = utcnow()
+    invoices: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
+    skipped: list[tuple[str, bool]] = []
+    estimated = 0
+    total = Decimal("0.00")
+    for cliente in clientes:
+        reading = readings.get(cliente.id)
+        average = calculo.promedio(history.get(cliente.id, []))
+        measured = reading.consumo_m3 if reading is not None else None
+        consumo = measured if measured is not None else average
+        if consumo is None:
+            skipped.append((cliente.numero_cuenta, reading is not None))
+            continue
+        previous = open_invoices.get(cliente.id, [])
+        saldo = sum((f.saldo for f in previous), Decimal("0.00"))
+        vencido = sum((f.saldo for f in previous
+                       if f.fecha_limite_pago < params.fecha_expedicion), Decimal("0.00"))
+        intereses = calculo.intereses(vencido, params.tasa_mora)
+        servicios = [s for s, has in (("acueducto", cliente.servicio_acueducto),
+                                      ("alcantarillado", cliente.servicio_alcantarillado)) if has]
+        factura_lines = calculo.lineas_factura(
+            tarifas, servicios, consumo, params.basico_m3, cliente.uso, cliente.estrato,
+            saldo_anterior=saldo, intereses_mora=intereses)
+        numero = params.ultimo_numero + len(invoices) + 1
+        factura_id = uuid.uuid4()
+        invoice_total = calculo.total(factura_lines)
+        invoices.append({
+            "tenant_id": tenant_id, "id": factura_id, "numero": numero,
+            "cliente_id": cliente.id, "periodo": params.periodo,
+            "fecha_expedicion": params.fecha_expedicion,
+            "fecha_limite_pago": params.fecha_limite_pago,
+            "fecha_suspension": params.fecha_suspension,
+            "lectura_anterior": reading.lectura_anterior if reading else None,
+            "lectura_actual": reading.lectura_actual if reading else None,
+            "consumo_m3": consumo, "consumo_estimado": measured is None,
+            "promedio_m3": average, "saldo_anterior": saldo, "intereses_mora": intereses,
+            "total": invoice_total, "valor_pagado": Decimal("0"),
+            "valor_trasladado": Decimal("0"), "estado": FacturaEstado.emitida,
+            "referencia_pago": f"{numero:010d}", "created_at": now, "updated_at": now,
+        })
+        lines += [{"tenant_id": tenant_id, "factura_id": factura_id, "orden": orden,
+                   "servicio": ln.servicio, "concepto": ln.concepto,
+                   "cantidad_m3": ln.cantidad_m3, "valor_unitario": ln.valor_unitario,
+                   "factor": ln.factor, "valor": ln.valor}
+                  for orden, ln in enumerate(factura_lines, start=1)]
+        if saldo > 0:
+            for old in previous:
+                if old.saldo > 0:
+                    old.valor_trasladado = old.total - old.valor_pagado
+                    old.estado = FacturaEstado.trasladada
+                    old.trasladada_a_id = factura_id
+        estimated += measured is None
+        total += invoice_total
+    if invoices:
+        await session.execute(insert(Factura), invoices)
+        await session.execute(insert(FacturaLinea), lines)
+        await session.flush()
+    first = invoices[0]["numero"] if invoices else None
+    last = invoices[-1]["numero"] if invoices else None
+    return (len(invoices), total, estimated, first, last), skipped

@@ -1,0 +1,123 @@
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKeyConstraint,
+    Index,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.models import FACTOR, MONEY, UNIT_PRICE, Base, TenantScoped, Timestamped, UUIDKeyed
+
+
+class FacturaEstado(StrEnum):
+    emitida = "emitida"
+    parcial = "parcial"
+    pagada = "pagada"
+    vencida = "vencida"  # shown, never stored: emitida or parcial past fecha_limite_pago
+    trasladada = "trasladada"  # its balance was carried into a later invoice
+    anulada = "anulada"
+
+
+class Concepto(StrEnum):
+    cargo_fijo = "cargo_fijo"
+    consumo_basico = "consumo_basico"
+    consumo_complementario = "consumo_complementario"
+    consumo_suntuario = "consumo_suntuario"
+    subsidio = "subsidio"
+    contribucion = "contribucion"
+    saldo_anterior = "saldo_anterior"
+    intereses_mora = "intereses_mora"
+
+
+class Factura(TenantScoped, UUIDKeyed, Timestamped, Base):
+    """An issued invoice. Its number, dates, readings and lines never change; payments, a
+    carried balance and voiding move only `valor_pagado`, `valor_trasladado` and `estado`."""
+
+    __tablename__ = "facturas"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "numero"),
+        UniqueConstraint("tenant_id", "cliente_id", "periodo"),
+        ForeignKeyConstraint(["tenant_id", "cliente_id"], ["clientes.tenant_id", "clientes.id"]),
+        ForeignKeyConstraint(["tenant_id", "trasladada_a_id"],
+                             ["facturas.tenant_id", "facturas.id"]),
+        Index("ix_facturas_tenant_id_periodo_estado", "tenant_id", "periodo", "estado"),
+        CheckConstraint("estado IN ('emitida', 'parcial', 'pagada', 'trasladada', 'anulada')",
+                        name="estado"),
+        CheckConstraint("valor_pagado >= 0 AND valor_trasladado >= 0", name="valores"),
+    )
+
+    numero: Mapped[int] = mapped_column(BigInteger)
+    cliente_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    periodo: Mapped[str] = mapped_column(String(7))
+    fecha_expedicion: Mapped[date] = mapped_column(Date)
+    fecha_limite_pago: Mapped[date] = mapped_column(Date)
+    fecha_suspension: Mapped[date] = mapped_column(Date)
+    lectura_anterior: Mapped[int | None] = mapped_column(BigInteger)
+    lectura_actual: Mapped[int | None] = mapped_column(BigInteger)
+    consumo_m3: Mapped[int] = mapped_column(BigInteger)
+    consumo_estimado: Mapped[bool] = mapped_column(Boolean)
+    promedio_m3: Mapped[int | None] = mapped_column(BigInteger)
+    saldo_anterior: Mapped[Decimal] = mapped_column(MONEY)
+    intereses_mora: Mapped[Decimal] = mapped_column(MONEY)
+    total: Mapped[Decimal] = mapped_column(MONEY)
+    valor_pagado: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    valor_trasladado: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    trasladada_a_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    estado: Mapped[str] = mapped_column(String(20), default=FacturaEstado.emitida)
+    referencia_pago: Mapped[str] = mapped_column(String(30))
+    anulada_motivo: Mapped[str | None] = mapped_column(String(500))
+    anulada_at: Mapped[datetime | None]
+
+    lineas: Mapped[list["FacturaLinea"]] = relationship(
+        lazy="raise", order_by="FacturaLinea.orden", viewonly=True)
+
+    @property
+    def saldo(self) -> Decimal:
+        """What is still to be paid on this invoice."""
+        if self.estado == FacturaEstado.anulada:
+            return Decimal("0.00")
+        return self.total - self.valor_pagado - self.valor_trasladado
+
+
+class FacturaLinea(TenantScoped, Base):
+    __tablename__ = "factura_lineas"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "factura_id"], ["facturas.tenant_id", "facturas.id"]),
+    )
+
+    factura_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    orden: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    servicio: Mapped[str | None] = mapped_column(String(20))
+    concepto: Mapped[str] = mapped_column(String(30))
+    cantidad_m3: Mapped[int | None] = mapped_column(BigInteger)
+    valor_unitario: Mapped[Decimal | None] = mapped_column(UNIT_PRICE)
+    factor: Mapped[Decimal | None] = mapped_column(FACTOR)  # subsidio / contribucion lines
+    valor: Mapped[Decimal] = mapped_column(MONEY)
+
+
+class NotaCredito(TenantScoped, UUIDKeyed, Timestamped, Base):
+    """A credit note: how an issued invoice is corrected or voided without editing it."""
+
+    __tablename__ = "notas_credito"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "numero"),
+        ForeignKeyConstraint(["tenant_id", "factura_id"], ["facturas.tenant_id", "facturas.id"]),
+        CheckConstraint("valor > 0", name="valor"),
+    )
+
+    numero: Mapped[int] = mapped_column(BigInteger)
+    factura_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    valor: Mapped[Decimal] = mapped_column(MONEY)
+    motivo: Mapped[str] = mapped_column(String(500))
+    creada_por: Mapped[uuid.UUID | None] = mapped_column(Uuid)

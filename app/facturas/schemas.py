@@ -1,0 +1,63 @@
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import Field
+
+from app.core.schemas import FactorOut, InputSchema, Money, OutputSchema, UnitPriceOut
+from app.facturas.models import Concepto, FacturaEstado
+
+
+class LineaRead(OutputSchema):
+    orden: int
+    servicio: str | None
+    concepto: Concepto
+    cantidad_m3: int | None
+    valor_unitario: UnitPriceOut | None
+    factor: FactorOut | None
+    valor: Money
+
+
+class FacturaResumen(OutputSchema):
+    id: uuid.UUID
+    numero: int
+    cliente_id: uuid.UUID
+    periodo: str
+    fecha_expedicion: date
+    fecha_limite_pago: date
+    fecha_suspension: date
+    consumo_m3: int
+    consumo_estimado: bool
+    total: Money
+    valor_pagado: Money
+    saldo: Money = Field(description="Amount still due on this invoice")
+    estado: FacturaEstado
+    referencia_pago: str
+
+
+class FacturaDetalle(FacturaResumen):
+    numero_cuenta: str
+    nombre: str
+    lectura_anterior: int | None
+    lectura_actual: int | None
+    promedio_m3: int | None
+    saldo_anterior: Money
+    intereses_mora: Money
+    valor_trasladado: Money
+    trasladada_a_id: uuid.UUID | None
+    anulada_motivo: str | None
+    anulada_at: datetime | None
+    lineas: list[LineaRead]
+
+
+class Anulacion(InputSchema):
+    motivo: Annotated[str, Field(min_length=5, max_length=500)]
+
+
+class NotaCreditoRead(OutputSchema):
+    id: uuid.UUID
+    numero: int
+    factura_id: uuid.UUID
+    valor: Money
+    motivo: str
+    created_at: datetime

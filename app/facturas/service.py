@@ -1,0 +1,99 @@
+"""Issued invoices: reading them, voiding them through a credit note, account statements."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.clientes import service as clientes_service
+from app.core.errors import Conflict, NotFound
+from app.core.models import utcnow
+from app.core.pagination import PageParams
+from app.core.sequences import take_next
+from app.core.tenant import ResolvedTenant, TenantId
+from app.facturas.models import Factura, FacturaEstado, NotaCredito
+from app.facturas.repository import FacturaRepository, NotaCreditoRepository
+
+NOTA_CREDITO_COUNTER = "nota_credito"
+
+
+def today_in(tenant: ResolvedTenant) -> date:
+    """Business dates (deadlines) are the tenant's, not the server's."""
+    return datetime.now(ZoneInfo(tenant.timezone)).date()
+
+
+def estado_visible(factura: Factura, today: date) -> FacturaEstado:
+    estado = FacturaEstado(factura.estado)
+    if estado in (FacturaEstado.emitida, FacturaEstado.parcial) \
+            and factura.fecha_limite_pago < today:
+        return FacturaEstado.vencida
+    return estado
+
+
+def _not_found() -> NotFound:
+    return NotFound("No such factura in this tenant.")
+
+
+async def list_page(session: AsyncSession, tenant_id: TenantId, params: PageParams, *,
+                    today: date, periodo: str | None = None, estado: FacturaEstado | None = None,
+                    cliente_id: uuid.UUID | None = None) -> tuple[Sequence[Factura], int]:
+    return await FacturaRepository(session, tenant_id).list_page(
+        params, today=today, periodo=periodo, estado=estado, cliente_id=cliente_id)
+
+
+async def get(session: AsyncSession, tenant_id: TenantId, factura_id: uuid.UUID, *,
+              only_cliente: uuid.UUID | None = None) -> Factura:
+    """`only_cliente`: a portal user's account; another account's invoice is not found."""
+    factura = await FacturaRepository(session, tenant_id).get_with_lines(factura_id)
+    if factura is None or (only_cliente is not None and factura.cliente_id != only_cliente):
+        raise _not_found()
+    return factura
+
+
+async def anular(session: AsyncSession, tenant_id: TenantId, factura_id: uuid.UUID, *,
+                 motivo: str, actor_id: uuid.UUID) -> NotaCredito | None:
+    """Voids an invoice with a credit note for its total; the invoice itself is not edited.
+
+    A balance this invoice had carried from older invoices goes back to them.
+    """
+    facturas = FacturaRepository(session, tenant_id)
+    factura = await facturas.get_for_update(factura_id)
+    if factura is None:
+        raise _not_found()
+    if factura.estado == FacturaEstado.anulada:
+        raise Conflict("The factura is already voided.")
+    if factura.estado == FacturaEstado.trasladada:
+        raise Conflict("The factura's balance was carried into a later invoice; void that "
+                       "one first.")
+    if factura.valor_pagado > 0:
+        raise Conflict("The factura has payments; reverse them before voiding it.")
+    for older in await facturas.carried_into(factura.id):
+        older.valor_trasladado = Decimal("0")
+        older.trasladada_a_id = None
+        older.estado = FacturaEstado.parcial if older.valor_pagado > 0 else FacturaEstado.emitida
+    nota = None
+    if factura.total > 0:
+        nota = await NotaCreditoRepository(session, tenant_id).add(NotaCredito(
+            numero=await take_next(session, tenant_id, NOTA_CREDITO_COUNTER),
+            factura_id=factura.id, valor=factura.total, motivo=f"Anulación: {motivo}",
+            creada_por=actor_id,
+        ))
+    factura.estado = FacturaEstado.anulada
+    factura.anulada_motivo = motivo
+    factura.anulada_at = utcnow()
+    await facturas.flush()
+    return nota
+
+
+async def notas(session: AsyncSession, tenant_id: TenantId,
+                factura_id: uuid.UUID) -> Sequence[NotaCredito]:
+    return await NotaCreditoRepository(session, tenant_id).for_factura(factura_id)
+
+
+async def de_cliente(session: AsyncSession, tenant_id: TenantId,
+                     cliente_id: uuid.UUID) -> Sequence[Factura]:
+    await clientes_service.get(session, tenant_id, cliente_id)
+    return await FacturaRepository(session, tenant_id).for_cliente(cliente_id)

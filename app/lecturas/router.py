@@ -1,0 +1,60 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Request, UploadFile, status
+
+from app.auth.dependencies import StaffPrincipal
+from app.core.dependencies import SessionDep, TenantIdDep
+from app.core.errors import PayloadTooLarge
+from app.core.pagination import Page, PageParamsDep
+from app.lecturas import service
+from app.lecturas.models import PERIODO_PATTERN
+from app.lecturas.schemas import CargaResultado, LecturaCreate, LecturaRead, LecturaUpdate
+
+router = APIRouter(prefix="/api/lecturas", tags=["lecturas"])
+
+
+@router.post("", response_model=LecturaRead, status_code=status.HTTP_201_CREATED)
+async def record_lectura(body: LecturaCreate, _: StaffPrincipal, session: SessionDep,
+                         tenant_id: TenantIdDep) -> LecturaRead:
+    return LecturaRead.model_validate(await service.record(session, tenant_id, body))
+
+
+@router.post("/carga", response_model=CargaResultado, status_code=status.HTTP_201_CREATED,
+             summary="Upload a month of readings as CSV: all rows or none")
+async def upload_lecturas(
+    request: Request,
+    archivo: Annotated[UploadFile, File(description=(
+        "CSV, UTF-8, header numero_cuenta,periodo,lectura_actual,fecha_lectura[,novedad]"))],
+    _: StaffPrincipal, session: SessionDep, tenant_id: TenantIdDep,
+) -> CargaResultado:
+    limit = request.app.state.settings.max_upload_bytes
+    content = await archivo.read(limit + 1)
+    if len(content) > limit:
+        raise PayloadTooLarge(f"The file is larger than {limit} bytes.")
+    return await service.upload(session, tenant_id, content)
+
+
+@router.get("", response_model=Page[LecturaRead])
+async def list_lecturas(
+    _: StaffPrincipal, session: SessionDep, tenant_id: TenantIdDep, page: PageParamsDep,
+    periodo: Annotated[str | None, Query(pattern=PERIODO_PATTERN)] = None,
+    cliente_id: uuid.UUID | None = None,
+) -> Page[LecturaRead]:
+    items, total = await service.list_page(session, tenant_id, page, periodo=periodo,
+                                           cliente_id=cliente_id)
+    return Page.of([LecturaRead.model_validate(x) for x in items], total, page)
+
+
+@router.get("/{lectura_id}", response_model=LecturaRead)
+async def get_lectura(lectura_id: uuid.UUID, _: StaffPrincipal, session: SessionDep,
+                      tenant_id: TenantIdDep) -> LecturaRead:
+    return LecturaRead.model_validate(await service.get(session, tenant_id, lectura_id))
+
+
+@router.patch("/{lectura_id}", response_model=LecturaRead,
+              summary="Correct a reading before its period is billed")
+async def correct_lectura(lectura_id: uuid.UUID, body: LecturaUpdate, _: StaffPrincipal,
+                          session: SessionDep, tenant_id: TenantIdDep) -> LecturaRead:
+    return LecturaRead.model_validate(
+        await service.correct(session, tenant_id, lectura_id, body))

@@ -1,0 +1,261 @@
+"""Meter readings: one at a time, corrections before billing, and bulk CSV uploads."""
+
+import csv
+import io
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.clientes.models import Cliente, ClienteEstado
+from app.clientes.repository import ClienteRepository
+from app.core.errors import Conflict, NotFound, UnprocessableEntity, invalid_fields
+from app.core.models import utcnow
+from app.core.pagination import PageParams
+from app.core.schemas import sent_changes
+from app.core.tenant import TenantId
+from app.facturacion.calculo import LecturaInvalida, consumo_medido
+from app.facturas.repository import FacturaRepository
+from app.lecturas.models import PERIODO_PATTERN, Lectura
+from app.lecturas.repository import LecturaRepository
+from app.lecturas.schemas import CargaResultado, LecturaCreate, LecturaUpdate
+
+CSV_COLUMNS = ("numero_cuenta", "periodo", "lectura_actual", "fecha_lectura")
+MAX_REPORTED_ERRORS = 1000
+_PERIODO = re.compile(PERIODO_PATTERN)
+
+
+def in_periodo(day: date, periodo: str) -> bool:
+    return f"{day.year:04d}-{day.month:02d}" == periodo
+
+
+def _not_found() -> NotFound:
+    return NotFound("No such lectura in this tenant.")
+
+
+async def _check_writable(session: AsyncSession, tenant_id: TenantId, cliente_id: uuid.UUID,
+                          periodo: str) -> None:
+    if await FacturaRepository(session, tenant_id).exists_for(cliente_id, periodo):
+        raise Conflict(f"Periodo {periodo} is already billed for this cliente; its reading "
+                       "can no longer change (issue a credit or debit note instead).")
+    if await LecturaRepository(session, tenant_id).has_later(cliente_id, periodo):
+        raise Conflict(f"This cliente has a reading after {periodo}; readings are recorded "
+                       "and corrected in order.")
+
+
+def _measure(anterior: int | None, actual: int, cliente: Cliente) -> tuple[int | None, bool]:
+    try:
+        return consumo_medido(anterior, actual, cliente.medidor_digitos)
+    except LecturaInvalida as exc:
+        raise invalid_fields({"lectura_actual": str(exc)}) from exc
+
+
+async def record(session: AsyncSession, tenant_id: TenantId, data: LecturaCreate) -> Lectura:
+    cliente = await ClienteRepository(session, tenant_id).get(data.cliente_id)
+    if cliente is None:
+        raise invalid_fields({"cliente_id": "no such cliente in this tenant"})
+    if cliente.estado == ClienteEstado.retirado:
+        raise Conflict("The cliente is retired.")
+    if not in_periodo(data.fecha_lectura, data.periodo):
+        raise invalid_fields({"fecha_lectura": f"is outside periodo {data.periodo}"})
+    lecturas = LecturaRepository(session, tenant_id)
+    if await lecturas.find(cliente.id, data.periodo) is not None:
+        raise Conflict(f"A reading for periodo {data.periodo} is already recorded; correct it "
+                       "with PATCH.")
+    await _check_writable(session, tenant_id, cliente.id, data.periodo)
+    previous = await lecturas.previous(cliente.id, data.periodo)
+    if previous is not None and data.lectura_anterior is not None:
+        raise invalid_fields({"lectura_anterior": "only for an account's first reading"})
+    anterior = previous.lectura_actual if previous is not None else data.lectura_anterior
+    consumo, rollover = _measure(anterior, data.lectura_actual, cliente)
+    return await lecturas.add(Lectura(
+        cliente_id=cliente.id, periodo=data.periodo, fecha_lectura=data.fecha_lectura,
+        lectura_anterior=anterior, lectura_actual=data.lectura_actual, consumo_m3=consumo,
+        rollover=rollover, novedad=data.novedad,
+    ))
+
+
+async def get(session: AsyncSession, tenant_id: TenantId, lectura_id: uuid.UUID) -> Lectura:
+    lectura = await LecturaRepository(session, tenant_id).get(lectura_id)
+    if lectura is None:
+        raise _not_found()
+    return lectura
+
+
+async def list_page(session: AsyncSession, tenant_id: TenantId, params: PageParams, *,
+                    periodo: str | None, cliente_id: uuid.UUID | None,
+                    ) -> tuple[Sequence[Lectura], int]:
+    return await LecturaRepository(session, tenant_id).list_page(
+        params, periodo=periodo, cliente_id=cliente_id)
+
+
+async def correct(session: AsyncSession, tenant_id: TenantId, lectura_id: uuid.UUID,
+                  data: LecturaUpdate) -> Lectura:
+    lectura = await get(session, tenant_id, lectura_id)
+    changes = sent_changes(data, nullable=frozenset({"novedad"}))
+    await _check_writable(session, tenant_id, lectura.cliente_id, lectura.periodo)
+    fecha = changes.get("fecha_lectura", lectura.fecha_lectura)
+    if not in_periodo(fecha, lectura.periodo):
+        raise invalid_fields({"fecha_lectura": f"is outside periodo {lectura.periodo}"})
+    cliente = await ClienteRepository(session, tenant_id).get(lectura.cliente_id)
+    actual = changes.get("lectura_actual", lectura.lectura_actual)
+    lectura.consumo_m3, lectura.rollover = _measure(lectura.lectura_anterior, actual, cliente)
+    for column, value in changes.items():
+        setattr(lectura, column, value)
+    await LecturaRepository(session, tenant_id).flush()
+    return lectura
+
+
+@dataclass
+class _Carga:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    error_count: int = 0
+
+    def error(self, fila: int, campo: str, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append({"fila": fila, "campo": campo, "error": message})
+
+
+def _parse(content: bytes) -> tuple[list[dict[str, str]], list[str]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnprocessableEntity(
+            f"The file is not UTF-8 text (byte {exc.start} cannot be decoded); save it as "
+            "CSV UTF-8.") from exc
+    if "\x00" in text:
+        raise UnprocessableEntity("The file is not a CSV text file.")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    missing = [c for c in CSV_COLUMNS if c not in header]
+    if missing:
+        raise UnprocessableEntity(
+            f"The CSV header must name {', '.join(CSV_COLUMNS)} (and optionally novedad); "
+            f"missing: {', '.join(missing)}.")
+    reader.fieldnames = header
+    try:
+        return [dict(row) for row in reader], header
+    except csv.Error as exc:
+        raise UnprocessableEntity(f"The file is not valid CSV: {exc}.") from exc
+
+
+async def upload(session: AsyncSession, tenant_id: TenantId, content: bytes) -> CargaResultado:
+    """Validates every row first; any bad row means a 422 listing them and nothing written."""
+    raw_rows, _ = _parse(content)
+    if not raw_rows:
+        raise UnprocessableEntity("The CSV has a header but no rows.")
+    carga = _Carga()
+    clientes = {c.numero_cuenta: c for c in await ClienteRepository(session, tenant_id).all()}
+    lecturas = LecturaRepository(session, tenant_id)
+    facturas = FacturaRepository(session, tenant_id)
+
+    parsed = []
+    seen: dict[tuple[str, str], int] = {}
+    for fila, row in enumerate(raw_rows, start=2):
+        if None in row:
+            carga.error(fila, "*", "more fields than the header names")
+            continue
+        numero = (row.get("numero_cuenta") or "").strip()
+        periodo = (row.get("periodo") or "").strip()
+        cliente = clientes.get(numero)
+        if not numero:
+            carga.error(fila, "numero_cuenta", "is empty")
+        elif cliente is None:
+            carga.error(fila, "numero_cuenta", f"no account {numero} in this tenant")
+        elif cliente.estado == ClienteEstado.retirado:
+            carga.error(fila, "numero_cuenta", f"account {numero} is retired")
+        if not _PERIODO.fullmatch(periodo):
+            carga.error(fila, "periodo", "must be YYYY-MM")
+            periodo = ""
+        valor = (row.get("lectura_actual") or "").strip()
+        actual = int(valor) if valor.isdigit() else None
+        if actual is None:
+            carga.error(fila, "lectura_actual",
+                        "must be a whole number of m3" if not valor.startswith("-")
+                        else "must not be negative")
+        elif actual > 999_999_999:
+            carga.error(fila, "lectura_actual", "is too large")
+            actual = None
+        try:
+            fecha = date.fromisoformat((row.get("fecha_lectura") or "").strip())
+        except ValueError:
+            carga.error(fila, "fecha_lectura", "must be a date YYYY-MM-DD")
+            fecha = None
+        if fecha is not None and periodo and not in_periodo(fecha, periodo):
+            carga.error(fila, "fecha_lectura", f"is outside periodo {periodo}")
+        novedad = (row.get("novedad") or "").strip() or None
+        if novedad is not None and len(novedad) > 200:
+            carga.error(fila, "novedad", "is longer than 200 characters")
+        if numero and periodo:
+            if (numero, periodo) in seen:
+                carga.error(fila, "numero_cuenta",
+                            f"duplicate of line {seen[numero, periodo]} for periodo {periodo}")
+            seen.setdefault((numero, periodo), fila)
+        if cliente is not None and periodo and actual is not None and fecha is not None:
+            parsed.append((fila, cliente, periodo, actual, fecha, novedad))
+
+    periodos = sorted({p for _, _, p, _, _, _ in parsed})
+    recorded = await lecturas.recorded_in(periodos)
+    billed = await facturas.billed_in(periodos)
+    latest = await lecturas.latest_periodo()
+    previous = {p: await lecturas.latest_before(p) for p in periodos}
+    in_file: dict[uuid.UUID, list[tuple[str, int]]] = {}
+    for _, cliente, periodo, actual, _, _ in parsed:
+        in_file.setdefault(cliente.id, []).append((periodo, actual))
+
+    sin_anterior = rollovers = 0
+    now = utcnow()
+    for fila, cliente, periodo, actual, fecha, novedad in parsed:
+        key = (cliente.id, periodo)
+        if key in recorded:
+            carga.error(fila, "periodo", f"a reading for {periodo} is already recorded")
+            continue
+        if key in billed:
+            carga.error(fila, "periodo", f"periodo {periodo} is already billed for this account")
+            continue
+        if latest.get(cliente.id, "") > periodo:
+            carga.error(fila, "periodo", f"the account has a later reading "
+                                         f"({latest[cliente.id]})")
+            continue
+        earlier_in_file = [r for p, r in sorted(in_file[cliente.id]) if p < periodo]
+        db_previous = previous[periodo].get(cliente.id)
+        anterior = earlier_in_file[-1] if earlier_in_file else (
+            db_previous[1] if db_previous else None)
+        try:
+            consumo, rollover = consumo_medido(anterior, actual, cliente.medidor_digitos)
+        except LecturaInvalida as exc:
+            carga.error(fila, "lectura_actual", str(exc))
+            continue
+        sin_anterior += consumo is None
+        rollovers += rollover
+        carga.rows.append({
+            "tenant_id": tenant_id, "id": uuid.uuid4(), "cliente_id": cliente.id,
+            "periodo": periodo, "fecha_lectura": fecha, "lectura_anterior": anterior,
+            "lectura_actual": actual, "consumo_m3": consumo, "rollover": rollover,
+            "novedad": novedad, "created_at": now, "updated_at": now,
+        })
+
+    if carga.error_count:
+        carga.errors.sort(key=lambda e: (e["fila"], e["campo"]))
+        shown = "" if carga.error_count <= MAX_REPORTED_ERRORS else \
+            f" (the first {MAX_REPORTED_ERRORS} are listed)"
+        raise UnprocessableEntity(
+            f"{carga.error_count} problem(s) in the file{shown}; nothing was recorded.",
+            errors=carga.errors, error_count=carga.error_count)
+
+    if session.bind.dialect.name == "postgresql":
+        await lecturas.copy_many(carga.rows, list(carga.rows[0]))
+    else:
+        await lecturas.insert_many(carga.rows)
+    return CargaResultado(filas=len(raw_rows), registradas=len(carga.rows), periodos=periodos,
+                          sin_lectura_anterior=sin_anterior, rollovers=rollovers)

@@ -1,0 +1,38 @@
+import uuid
+from collections.abc import Sequence
+from datetime import date
+
+from app.core.pagination import PageParams
+from app.core.repository import TenantRepository
+from app.pagos.models import Pago
+
+
+class PagoRepository(TenantRepository[Pago]):
+    model = Pago
+
+    async def by_idempotency_key(self, key: str) -> Pago | None:
+        return await self.session.scalar(self.select().where(Pago.idempotency_key == key))
+
+    async def get_for_update(self, pago_id: uuid.UUID) -> Pago | None:
+        return await self.session.scalar(
+            self.select().where(Pago.id == pago_id).with_for_update())
+
+    async def for_facturas(self, factura_ids: Sequence[uuid.UUID]) -> Sequence[Pago]:
+        return (await self.session.scalars(
+            self.select().where(Pago.factura_id.in_(factura_ids))
+            .order_by(Pago.fecha.desc(), Pago.created_at.desc()))).all()
+
+    async def list_page(self, params: PageParams, *, factura_id: uuid.UUID | None,
+                        desde: date | None, hasta: date | None, canal: str | None,
+                        estado: str | None) -> tuple[Sequence[Pago], int]:
+        statement = self.select().order_by(Pago.fecha.desc(), Pago.created_at.desc())
+        for condition, applies in (
+            (Pago.factura_id == factura_id, factura_id is not None),
+            (Pago.fecha >= desde, desde is not None),
+            (Pago.fecha <= hasta, hasta is not None),
+            (Pago.canal == canal, canal is not None),
+            (Pago.estado == estado, estado is not None),
+        ):
+            if applies:
+                statement = statement.where(condition)
+        return await self.page(statement, params)

@@ -1,0 +1,58 @@
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response, status
+
+from app.auth.dependencies import AdminPrincipal, StaffPrincipal
+from app.core.dependencies import SessionDep, TenantDep, TenantIdDep
+from app.core.pagination import Page, PageParamsDep
+from app.facturas.service import today_in
+from app.pagos import service
+from app.pagos.models import Canal, PagoEstado
+from app.pagos.schemas import PagoCreate, PagoRead, Reversion
+
+router = APIRouter(prefix="/api/pagos", tags=["pagos"])
+
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", max_length=200,
+    description="Retrying with the same key and body returns the first result")]
+
+
+@router.post("", response_model=PagoRead, status_code=status.HTTP_201_CREATED,
+             responses={200: {"description": "A replay of an earlier request with this key"}})
+async def record_pago(body: PagoCreate, principal: StaffPrincipal, session: SessionDep,
+                      tenant: TenantDep, response: Response,
+                      idempotency_key: IdempotencyKey = None) -> PagoRead:
+    pago, created = await service.record(
+        session, tenant.id, body, idempotency_key=idempotency_key,
+        actor_id=principal.user_id, today=today_in(tenant))
+    if not created:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    return PagoRead.model_validate(pago)
+
+
+@router.get("", response_model=Page[PagoRead])
+async def list_pagos(_: StaffPrincipal, session: SessionDep, tenant_id: TenantIdDep,
+                     page: PageParamsDep, factura_id: uuid.UUID | None = None,
+                     desde: date | None = None, hasta: date | None = None,
+                     canal: Canal | None = None,
+                     estado: PagoEstado | None = None) -> Page[PagoRead]:
+    items, total = await service.list_page(session, tenant_id, page, factura_id=factura_id,
+                                           desde=desde, hasta=hasta, canal=canal,
+                                           estado=estado)
+    return Page.of([PagoRead.model_validate(p) for p in items], total, page)
+
+
+@router.get("/{pago_id}", response_model=PagoRead)
+async def get_pago(pago_id: uuid.UUID, _: StaffPrincipal, session: SessionDep,
+                   tenant_id: TenantIdDep) -> PagoRead:
+    return PagoRead.model_validate(await service.get(session, tenant_id, pago_id))
+
+
+@router.post("/{pago_id}/reversar", response_model=PagoRead)
+async def reverse_pago(pago_id: uuid.UUID, body: Reversion, _: AdminPrincipal,
+                       session: SessionDep, tenant_id: TenantIdDep) -> PagoRead:
+    return PagoRead.model_validate(
+        await service.reverse(session, tenant_id, pago_id, motivo=body.motivo))

@@ -1,0 +1,140 @@
+"""Payments against invoices: idempotent recording, partial payments, reversals."""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import Conflict, NotFound, invalid_fields
+from app.core.models import utcnow
+from app.core.pagination import PageParams
+from app.core.tenant import TenantId
+from app.facturas.models import Factura, FacturaEstado
+from app.facturas.repository import FacturaRepository
+from app.pagos.models import Pago, PagoEstado
+from app.pagos.repository import PagoRepository
+from app.pagos.schemas import PagoCreate
+
+MAX_CARRY_HOPS = 240  # twenty years of monthly invoices
+
+
+def request_fingerprint(data: PagoCreate) -> str:
+    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _settle_estado(factura: Factura) -> None:
+    if factura.saldo == 0 and factura.valor_trasladado == 0:
+        factura.estado = FacturaEstado.pagada
+    elif factura.valor_pagado > 0:
+        factura.estado = FacturaEstado.parcial
+    else:
+        factura.estado = FacturaEstado.emitida
+
+
+async def _payable_invoice(facturas: FacturaRepository, factura_id: uuid.UUID) -> Factura:
+    """The invoice, locked; or, when its balance was carried forward, the one holding it."""
+    factura = await facturas.get_for_update(factura_id)
+    if factura is None:
+        raise NotFound("No such factura in this tenant.")
+    for _ in range(MAX_CARRY_HOPS):
+        if factura.estado != FacturaEstado.trasladada or factura.trasladada_a_id is None:
+            return factura
+        factura = await facturas.get_for_update(factura.trasladada_a_id)
+        assert factura is not None
+    raise Conflict("The invoice's balance was carried too many times to follow.")
+
+
+async def _replay(pagos: PagoRepository, key: str, fingerprint: str) -> Pago | None:
+    existing = await pagos.by_idempotency_key(key)
+    if existing is not None and existing.request_hash != fingerprint:
+        raise Conflict("This Idempotency-Key was already used for a different payment.")
+    return existing
+
+
+async def record(session: AsyncSession, tenant_id: TenantId, data: PagoCreate, *,
+                 idempotency_key: str | None, actor_id: uuid.UUID,
+                 today: date) -> tuple[Pago, bool]:
+    """Returns (payment, created). With an Idempotency-Key, the same request again returns
+    the first payment (created False); the key with another body is a 409."""
+    facturas = FacturaRepository(session, tenant_id)
+    pagos = PagoRepository(session, tenant_id)
+    fingerprint = request_fingerprint(data)
+    # Lock the invoice first: concurrent payments of one invoice queue here, so a retry that
+    # raced its original sees it below instead of paying twice.
+    factura = await _payable_invoice(facturas, data.factura_id)
+    if idempotency_key and (existing := await _replay(pagos, idempotency_key, fingerprint)):
+        return existing, False
+    if factura.estado == FacturaEstado.anulada:
+        raise Conflict("The factura is voided; it cannot be paid.")
+    if data.fecha > today:
+        raise invalid_fields({"fecha": "is in the future"})
+    if data.valor > factura.saldo:
+        raise invalid_fields({"valor": f"exceeds the amount due on factura {factura.numero} "
+                                       f"({factura.saldo})"})
+    pago = Pago(
+        factura_id=factura.id, valor=data.valor, fecha=data.fecha, canal=data.canal,
+        referencia=data.referencia, estado=PagoEstado.aplicado,
+        idempotency_key=idempotency_key, request_hash=fingerprint, registrado_por=actor_id,
+    )
+    try:
+        async with session.begin_nested():
+            await pagos.add(pago)
+    except IntegrityError:
+        # The same key committed by a concurrent request between our check and our insert.
+        if idempotency_key and (existing := await _replay(pagos, idempotency_key, fingerprint)):
+            return existing, False
+        raise
+    factura.valor_pagado += data.valor
+    _settle_estado(factura)
+    await facturas.flush()
+    return pago, True
+
+
+async def reverse(session: AsyncSession, tenant_id: TenantId, pago_id: uuid.UUID, *,
+                  motivo: str) -> Pago:
+    pagos = PagoRepository(session, tenant_id)
+    pago = await pagos.get_for_update(pago_id)
+    if pago is None:
+        raise NotFound("No such pago in this tenant.")
+    if pago.estado == PagoEstado.reversado:
+        raise Conflict("The pago is already reversed.")
+    facturas = FacturaRepository(session, tenant_id)
+    factura = await facturas.get_for_update(pago.factura_id)
+    assert factura is not None
+    factura.valor_pagado -= pago.valor
+    if factura.estado != FacturaEstado.anulada:
+        _settle_estado(factura)
+    pago.estado = PagoEstado.reversado
+    pago.reversado_motivo = motivo
+    pago.reversado_at = utcnow()
+    await pagos.flush()
+    return pago
+
+
+async def get(session: AsyncSession, tenant_id: TenantId, pago_id: uuid.UUID) -> Pago:
+    pago = await PagoRepository(session, tenant_id).get(pago_id)
+    if pago is None:
+        raise NotFound("No such pago in this tenant.")
+    return pago
+
+
+async def list_page(session: AsyncSession, tenant_id: TenantId, params: PageParams,
+                    **filters: object) -> tuple[Sequence[Pago], int]:
+    return await PagoRepository(session, tenant_id).list_page(params, **filters)
+
+
+async def of_facturas(session: AsyncSession, tenant_id: TenantId,
+                      factura_ids: Sequence[uuid.UUID]) -> Sequence[Pago]:
+    if not factura_ids:
+        return []
+    return await PagoRepository(session, tenant_id).for_facturas(factura_ids)
+
+
+def total_applied(pagos: Sequence[Pago]) -> Decimal:
+    return sum((p.valor for p in pagos if p.estado == PagoEstado.aplicado), Decimal("0.00"))

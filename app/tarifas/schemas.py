@@ -1,0 +1,100 @@
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal, Self
+
+from pydantic import Field, field_validator, model_validator
+
+from app.clientes.models import Uso
+from app.core.schemas import FactorOut, InputSchema, Money, OutputSchema, UnitPriceOut
+from app.tarifas.models import Servicio
+
+MoneyIn = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+UnitPrice = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=4)]
+Factor = Annotated[Decimal, Field(gt=-1, lt=1, max_digits=6, decimal_places=4)]
+
+# Ley 142 art. 99 and Ley 1450 de 2011 art. 125: the largest subsidy per estrato.
+SUBSIDY_CAPS = {1: Decimal("-0.70"), 2: Decimal("-0.40"), 3: Decimal("-0.15")}
+
+
+class FactorIn(InputSchema):
+    uso: Uso
+    estrato: Annotated[int, Field(ge=1, le=6)] | None = None
+    factor: Factor
+
+    @model_validator(mode="after")
+    def _legal(self) -> Self:
+        if (self.uso == Uso.residencial) != (self.estrato is not None):
+            raise ValueError("estrato is required for residencial and not allowed otherwise")
+        cap = SUBSIDY_CAPS.get(self.estrato or 0) if self.uso == Uso.residencial else None
+        if cap is not None and not cap <= self.factor <= 0:
+            raise ValueError(f"estrato {self.estrato} may get a subsidy of at most "
+                             f"{-cap:.0%} (factor between {cap} and 0)")
+        neutral = (self.uso == Uso.residencial and self.estrato == 4) or self.uso == Uso.oficial
+        if neutral and self.factor != 0:
+            raise ValueError("estrato 4 and oficial pay the cost: their factor is 0")
+        contributes = self.uso in (Uso.comercial, Uso.industrial) or (self.estrato or 0) >= 5
+        if contributes and self.factor < 0:
+            raise ValueError("estratos 5–6, comercial and industrial contribute (factor ≥ 0)")
+        return self
+
+
+class TarifaCreate(InputSchema):
+    servicio: Servicio
+    vigente_desde: date
+    vigente_hasta: date | None = None
+    cargo_fijo: MoneyIn
+    precio_basico: UnitPrice
+    precio_complementario: UnitPrice | None = Field(
+        default=None, description="Defaults to precio_basico")
+    precio_suntuario: UnitPrice | None = Field(
+        default=None, description="Defaults to precio_basico")
+    factores: list[FactorIn] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _dates_and_unique_factors(self) -> Self:
+        if self.vigente_hasta is not None and self.vigente_hasta < self.vigente_desde:
+            raise ValueError("vigente_hasta is before vigente_desde")
+        keys = [(f.uso, f.estrato) for f in self.factores]
+        if len(keys) != len(set(keys)):
+            raise ValueError("factores names one uso/estrato twice")
+        return self
+
+
+class TarifaClose(InputSchema):
+    vigente_hasta: date
+
+
+class FactorRead(OutputSchema):
+    uso: Uso
+    estrato: int | None
+    factor: FactorOut
+
+    @field_validator("estrato", mode="before")
+    @classmethod
+    def _no_estrato(cls, value: int | None) -> int | None:
+        return value or None  # stored as 0 for non-residential usos
+
+
+class TarifaRead(OutputSchema):
+    id: uuid.UUID
+    servicio: Servicio
+    vigente_desde: date
+    vigente_hasta: date | None
+    cargo_fijo: Money
+    precio_basico: UnitPriceOut
+    precio_complementario: UnitPriceOut
+    precio_suntuario: UnitPriceOut
+    factores: list[FactorRead]
+
+
+class ParametrosFacturacion(OutputSchema):
+    consumo_basico_m3: Literal[11, 13, 16]
+    tasa_mora_mensual: FactorOut
+
+
+class ParametrosUpdate(InputSchema):
+    consumo_basico_m3: Literal[11, 13, 16] | None = Field(
+        default=None, description="m3 of subsistence consumption by altitude (CRA 750/2016)")
+    tasa_mora_mensual: Annotated[Decimal, Field(ge=0, lt=Decimal("0.1"), max_digits=6,
+                                                decimal_places=4)] | None = None
