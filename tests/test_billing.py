@@ -108,7 +108,8 @@ async def test_design_worked_example_end_to_end(client, tenant_a):
     body = summary.json()
     assert body["facturas_emitidas"] == 1
     assert body["total_facturado"] == "44979.40"
-    assert body["omitidas"] == [{"numero_cuenta": "1002", "motivo": facturacion_service.SIN_HISTORIAL}]
+    assert body["omitidas"] == [{"numero_cuenta": "1002",
+                                 "motivo": facturacion_service.SIN_HISTORIAL}]
     assert (body["numero_desde"], body["numero_hasta"]) == (1, 1)
 
     (factura,) = await invoices(client, tenant_a, periodo="2026-10")

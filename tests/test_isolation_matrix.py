@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from app.users.models import Role
+from tests.billing_helpers import bill, invoices, record, setup_billing
 from tests.factories import TenantWorld, cliente_payload
 from tests.helpers import assert_problem
 
@@ -20,17 +21,20 @@ PORTAL = frozenset({Role.cliente})
 ANYONE = frozenset(Role)
 
 
+READERS = frozenset({Role.admin, Role.operador, Role.cliente})
+
+
 @dataclass(frozen=True)
 class Endpoint:
     method: str
     path: str
     allowed: frozenset[Role]
     body: dict | None = None
-    object_kind: str | None = None  # "cliente" or "user": the path names one of tenant A's
+    # the GET that shows the tenant-A object the path names (None: the path names none)
+    check: str | None = None
 
-    def url(self, world: TenantWorld) -> str:
-        return self.path.format(cliente_id=world.other_cliente.id,
-                                user_id=world.users[Role.operador].id, slug=world.slug)
+    def url(self, ids: dict[str, str], template: str | None = None) -> str:
+        return (template or self.path).format(**ids)
 
 
 ENDPOINTS = [
@@ -40,62 +44,120 @@ ENDPOINTS = [
     Endpoint("GET", "/api/clientes", STAFF),
     Endpoint("POST", "/api/clientes", STAFF, cliente_payload("9090")),
     Endpoint("GET", "/api/clientes/me", PORTAL),
-    Endpoint("GET", "/api/clientes/{cliente_id}", STAFF, object_kind="cliente"),
+    Endpoint("GET", "/api/clientes/{cliente_id}", STAFF, check="/api/clientes/{cliente_id}"),
     Endpoint("PATCH", "/api/clientes/{cliente_id}", STAFF, {"nombre": "Cambiado"},
-             object_kind="cliente"),
-    Endpoint("DELETE", "/api/clientes/{cliente_id}", ADMIN, object_kind="cliente"),
+             check="/api/clientes/{cliente_id}"),
+    Endpoint("DELETE", "/api/clientes/{cliente_id}", ADMIN, check="/api/clientes/{cliente_id}"),
+    Endpoint("GET", "/api/clientes/{cliente_id}/estado-cuenta", READERS,
+             check="/api/clientes/{cliente_id}/estado-cuenta"),
     Endpoint("GET", "/api/users", USER_MANAGERS),
     Endpoint("POST", "/api/users", USER_MANAGERS,
              {"email": "n@x.co", "nombre": "N", "password": "una-clave-segura",
               "role": "operador"}),
-    Endpoint("GET", "/api/users/{user_id}", USER_MANAGERS, object_kind="user"),
+    Endpoint("GET", "/api/users/{user_id}", USER_MANAGERS, check="/api/users/{user_id}"),
     Endpoint("PATCH", "/api/users/{user_id}", USER_MANAGERS, {"nombre": "Cambiado"},
-             object_kind="user"),
-    Endpoint("DELETE", "/api/users/{user_id}", USER_MANAGERS, object_kind="user"),
+             check="/api/users/{user_id}"),
+    Endpoint("DELETE", "/api/users/{user_id}", USER_MANAGERS, check="/api/users/{user_id}"),
     Endpoint("GET", "/api/tenants", SUPERADMIN),
     Endpoint("POST", "/api/tenants", SUPERADMIN, {"slug": "nuevo", "nombre": "Nuevo"}),
     Endpoint("GET", "/api/tenants/{slug}", SUPERADMIN),
     Endpoint("PATCH", "/api/tenants/{slug}", SUPERADMIN, {"nombre": "Cambiado"}),
+    Endpoint("GET", "/api/tarifas/parametros", STAFF),
+    Endpoint("PATCH", "/api/tarifas/parametros", ADMIN, {"consumo_basico_m3": 16}),
+    Endpoint("GET", "/api/tarifas", STAFF),
+    Endpoint("POST", "/api/tarifas", ADMIN,
+             {"servicio": "acueducto", "vigente_desde": "2030-01-01", "cargo_fijo": "1",
+              "precio_basico": "1"}),
+    Endpoint("GET", "/api/tarifas/{tarifa_id}", STAFF, check="/api/tarifas/{tarifa_id}"),
+    Endpoint("PATCH", "/api/tarifas/{tarifa_id}", ADMIN, {"vigente_hasta": "2026-12-31"},
+             check="/api/tarifas/{tarifa_id}"),
+    Endpoint("GET", "/api/lecturas", STAFF),
+    Endpoint("POST", "/api/lecturas", STAFF,
+             {"cliente_id": "{cliente_id}", "periodo": "2026-11", "lectura_actual": 2000,
+              "fecha_lectura": "2026-11-20"}),
+    Endpoint("POST", "/api/lecturas/carga", STAFF),
+    Endpoint("GET", "/api/lecturas/{lectura_id}", STAFF, check="/api/lecturas/{lectura_id}"),
+    Endpoint("PATCH", "/api/lecturas/{lectura_id}", STAFF, {"novedad": "Cambiado"},
+             check="/api/lecturas/{lectura_id}"),
+    Endpoint("GET", "/api/periodos", STAFF),
+    Endpoint("POST", "/api/periodos", ADMIN,
+             {"periodo": "2026-12", "fecha_expedicion": "2027-01-01",
+              "fecha_limite_pago": "2027-01-15", "fecha_suspension": "2027-01-25"}),
+    Endpoint("GET", "/api/periodos/{periodo}", STAFF, check="/api/periodos/{periodo}"),
+    Endpoint("POST", "/api/periodos/{periodo}/facturar", ADMIN),
+    Endpoint("GET", "/api/facturas", READERS),
+    Endpoint("GET", "/api/facturas/{factura_id}", READERS, check="/api/facturas/{factura_id}"),
+    Endpoint("POST", "/api/facturas/{factura_id}/anular", ADMIN, {"motivo": "prueba de acceso"},
+             check="/api/facturas/{factura_id}"),
+    Endpoint("GET", "/api/pagos", STAFF),
+    Endpoint("POST", "/api/pagos", STAFF,
+             {"factura_id": "{factura_id}", "valor": "1.00", "fecha": "2026-11-10",
+              "canal": "banco"}, check="/api/facturas/{factura_id}"),
+    Endpoint("GET", "/api/pagos/{pago_id}", STAFF, check="/api/pagos/{pago_id}"),
+    Endpoint("POST", "/api/pagos/{pago_id}/reversar", ADMIN, {"motivo": "prueba de acceso"},
+             check="/api/pagos/{pago_id}"),
 ]
 PUBLIC_ENDPOINTS = {("POST", "/api/auth/login")}
 
 
-async def call(client, endpoint: Endpoint, url: str, headers: dict):
-    return await client.request(endpoint.method, url, headers=headers, json=endpoint.body)
+def _fill(value, ids: dict[str, str]):
+    if isinstance(value, str):
+        return value.format(**ids)
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    return value
+
+
+@pytest.fixture
+async def ids(client, tenant_a: TenantWorld) -> dict[str, str]:
+    """Tenant A with one of everything: a tariff, a reading, a billed period, a payment."""
+    await setup_billing(client, tenant_a)
+    lectura = await record(client, tenant_a, tenant_a.other_cliente.id, "2026-10", 1010,
+                           anterior=1000)
+    await bill(client, tenant_a, "2026-10")
+    factura = (await invoices(client, tenant_a, cliente_id=str(tenant_a.other_cliente.id)))[0]
+    pago = await client.post("/api/pagos", headers=tenant_a.headers(Role.admin), json={
+        "factura_id": factura["id"], "valor": "10.00", "fecha": "2026-11-10", "canal": "banco"})
+    tarifa = (await client.get("/api/tarifas", headers=tenant_a.headers(Role.admin))
+              ).json()["items"][0]
+    return {"cliente_id": str(tenant_a.other_cliente.id),
+            "user_id": str(tenant_a.users[Role.operador].id), "slug": tenant_a.slug,
+            "tarifa_id": tarifa["id"], "lectura_id": lectura.json()["id"],
+            "periodo": "2026-10", "factura_id": factura["id"], "pago_id": pago.json()["id"]}
+
+
+async def call(client, endpoint: Endpoint, ids: dict[str, str], headers: dict):
+    return await client.request(endpoint.method, endpoint.url(ids), headers=headers,
+                                json=_fill(endpoint.body, ids))
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e.method} {e.path}")
-async def test_roles_that_may_not_call_get_403(client, tenant_a, endpoint: Endpoint):
+async def test_roles_that_may_not_call_get_403(client, tenant_a, ids, endpoint: Endpoint):
     for role in (Role.admin, Role.operador, Role.cliente):
         if role in endpoint.allowed:
             continue
-        response = await call(client, endpoint, endpoint.url(tenant_a), tenant_a.headers(role))
-        assert_problem(response, 403)
-    unauthenticated = await call(client, endpoint, endpoint.url(tenant_a),
-                                 tenant_a.headers(None))
-    assert_problem(unauthenticated, 401)
+        assert_problem(await call(client, endpoint, ids, tenant_a.headers(role)), 403)
+    assert_problem(await call(client, endpoint, ids, tenant_a.headers(None)), 401)
 
 
-@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.object_kind],
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.check],
                          ids=lambda e: f"{e.method} {e.path}")
-async def test_tenant_b_gets_404_for_tenant_a_objects(client, database, tenant_a, tenant_b,
+async def test_tenant_b_gets_404_for_tenant_a_objects(client, tenant_a, tenant_b, ids,
                                                       endpoint: Endpoint):
-    role = Role.admin  # tenant B's most powerful role
-    response = await call(client, endpoint, endpoint.url(tenant_a), tenant_b.headers(role))
+    check_url = endpoint.url(ids, endpoint.check)
+    before = await client.get(check_url, headers=tenant_a.headers(Role.admin))
+    assert before.status_code == 200
+    response = await call(client, endpoint, ids, tenant_b.headers(Role.admin))
     assert_problem(response, 404)
-    # and tenant A's object is untouched
-    check = await client.get(endpoint.url(tenant_a), headers=tenant_a.headers(Role.admin))
-    assert check.status_code == 200
-    assert check.json()["nombre"] != "Cambiado"
+    after = await client.get(check_url, headers=tenant_a.headers(Role.admin))
+    assert after.json() == before.json()  # tenant A's object is untouched
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e.method} {e.path}")
-async def test_token_of_tenant_a_under_header_b_is_403(client, tenant_a, tenant_b,
+async def test_token_of_tenant_a_under_header_b_is_403(client, tenant_a, tenant_b, ids,
                                                        endpoint: Endpoint):
-    role = next(iter(sorted(endpoint.allowed - SUPERADMIN))) if endpoint.allowed - SUPERADMIN \
-        else Role.admin
-    response = await call(client, endpoint, endpoint.url(tenant_a),
-                          tenant_a.headers(role, tenant="tenant-b"))
+    role = min(endpoint.allowed - SUPERADMIN, default=Role.admin)
+    response = await call(client, endpoint, ids, tenant_a.headers(role, tenant="tenant-b"))
     assert_problem(response, 403)
 
 

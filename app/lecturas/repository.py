@@ -65,7 +65,7 @@ class LecturaRepository(TenantRepository[Lectura]):
         rows = await self.session.execute(
             select(Lectura.cliente_id, func.max(Lectura.periodo))
             .where(Lectura.tenant_id == self.tenant_id).group_by(Lectura.cliente_id))
-        return dict(rows.tuples().all())
+        return {cliente_id: periodo for cliente_id, periodo in rows}
 
     async def insert_many(self, rows: list[dict[str, Any]]) -> None:
         """Many readings in one statement (SQLite); PostgreSQL uses `copy_many`."""

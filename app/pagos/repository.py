@@ -26,13 +26,14 @@ class PagoRepository(TenantRepository[Pago]):
                         desde: date | None, hasta: date | None, canal: str | None,
                         estado: str | None) -> tuple[Sequence[Pago], int]:
         statement = self.select().order_by(Pago.fecha.desc(), Pago.created_at.desc())
-        for condition, applies in (
-            (Pago.factura_id == factura_id, factura_id is not None),
-            (Pago.fecha >= desde, desde is not None),
-            (Pago.fecha <= hasta, hasta is not None),
-            (Pago.canal == canal, canal is not None),
-            (Pago.estado == estado, estado is not None),
-        ):
-            if applies:
-                statement = statement.where(condition)
+        if factura_id is not None:
+            statement = statement.where(Pago.factura_id == factura_id)
+        if desde is not None:
+            statement = statement.where(Pago.fecha >= desde)
+        if hasta is not None:
+            statement = statement.where(Pago.fecha <= hasta)
+        if canal is not None:
+            statement = statement.where(Pago.canal == canal)
+        if estado is not None:
+            statement = statement.where(Pago.estado == estado)
         return await self.page(statement, params)

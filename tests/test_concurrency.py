@@ -1,0 +1,101 @@
+"""Races that only a real server shows: committed data, several connections at once."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date
+from decimal import Decimal as D
+
+import httpx
+import pytest
+from sqlalchemy import select, text
+
+from app.core.db import Database, create_engine
+from app.core.tenant import TenantId
+from app.facturacion import service as facturacion_service
+from app.facturacion.schemas import PeriodoCreate
+from app.facturas.models import Factura
+from app.lecturas import service as lecturas_service
+from app.lecturas.schemas import LecturaCreate
+from app.main import create_app
+from app.pagos.models import Pago
+from app.tarifas import service as tarifas_service
+from app.tarifas.schemas import TarifaCreate
+from app.users.models import Role
+from tests.billing_helpers import ACUEDUCTO, ALCANTARILLADO
+from tests.factories import TenantWorld, make_tenant
+
+pytestmark = pytest.mark.postgres
+
+TENANT_TABLES_IN_DELETE_ORDER = (
+    "pagos", "notas_credito", "factura_lineas", "facturas", "lecturas", "periodos",
+    "tarifa_factores", "tarifas", "consecutivos", "users", "clientes",
+)
+
+
+@pytest.fixture
+async def committed(settings) -> AsyncIterator[tuple[Database, TenantWorld]]:
+    """A tenant whose rows are committed (so other connections see them), purged after."""
+    engine = create_engine(settings.database_url, pool_size=4, max_overflow=0)
+    database = Database(engine)
+    world = await make_tenant(database, settings, f"conc-{uuid.uuid4().hex[:8]}")
+    tenant_id = TenantId(world.slug)
+    async with database.session(tenant_id) as session:
+        for tarifa in (ACUEDUCTO, ALCANTARILLADO):
+            await tarifas_service.create(session, tenant_id, TarifaCreate(**tarifa))
+        await facturacion_service.create_periodo(session, tenant_id, PeriodoCreate(
+            periodo="2026-10", fecha_expedicion=date(2026, 11, 1),
+            fecha_limite_pago=date(2026, 11, 15), fecha_suspension=date(2026, 11, 25)))
+        for n, cliente in enumerate((world.cliente, world.other_cliente)):
+            await lecturas_service.record(session, tenant_id, LecturaCreate(
+                cliente_id=cliente.id, periodo="2026-10", lectura_actual=1020 + n,
+                fecha_lectura=date(2026, 10, 28), lectura_anterior=1000))
+    try:
+        yield database, world
+    finally:
+        async with database.session(tenant_id) as session:
+            await session.execute(text("UPDATE facturas SET trasladada_a_id = NULL"))
+            for table in TENANT_TABLES_IN_DELETE_ORDER:
+                await session.execute(text(f"DELETE FROM {table}"))  # noqa: S608
+            await session.execute(text("DELETE FROM tenants WHERE id = :t"), {"t": world.slug})
+        await engine.dispose()
+
+
+async def test_two_simultaneous_runs_issue_one_set_of_invoices(committed):
+    database, world = committed
+    tenant_id = TenantId(world.slug)
+
+    async def run() -> int:
+        async with database.session(tenant_id) as session:
+            return (await facturacion_service.run(session, tenant_id, "2026-10")
+                    ).facturas_emitidas
+
+    issued = await asyncio.gather(run(), run())
+    assert sorted(issued) == [0, 2]
+    async with database.session(tenant_id) as session:
+        numbers = sorted((await session.scalars(select(Factura.numero))).all())
+    assert numbers == [1, 2]
+
+
+async def test_parallel_identical_payments_with_one_key_pay_once(committed, settings):
+    database, world = committed
+    tenant_id = TenantId(world.slug)
+    async with database.session(tenant_id) as session:
+        await facturacion_service.run(session, tenant_id, "2026-10")
+        factura = await session.scalar(select(Factura).where(Factura.numero == 1))
+    app = create_app(settings, database)
+    headers = world.headers(Role.operador) | {"Idempotency-Key": "retry-storm-1"}
+    body = {"factura_id": str(factura.id), "valor": "1000.00", "fecha": "2026-11-10",
+            "canal": "pse", "referencia": "PSE-99"}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        responses = await asyncio.gather(*(client.post("/api/pagos", headers=headers, json=body)
+                                           for _ in range(8)))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200] * 7 + [201], [r.text for r in responses]
+    assert len({r.json()["id"] for r in responses}) == 1
+    async with database.session(tenant_id) as session:
+        pagos = (await session.scalars(select(Pago))).all()
+        paid = await session.scalar(select(Factura.valor_pagado).where(Factura.id == factura.id))
+    assert len(pagos) == 1
+    assert paid == D("1000.00")
