@@ -86,6 +86,40 @@ def create_db_roles(args: argparse.Namespace) -> None:
           f"{args.app_role} (no ownership, no BYPASSRLS).")
 
 
+def bill(args: argparse.Namespace) -> None:
+    import time
+
+    from app.core.tenant import TenantId
+    from app.facturacion import service
+
+    started = time.perf_counter()
+
+    def progress(step: str) -> None:
+        print(f"  [{time.perf_counter() - started:7.2f} s] {step} ...", flush=True)
+
+    async def work(database: Database):
+        async with database.session(TenantId(args.tenant)) as session:
+            return await service.run(session, TenantId(args.tenant), args.periodo, progress)
+
+    print(f"Billing {args.tenant} {args.periodo}")
+    summary = _with_database(work)
+    elapsed = time.perf_counter() - started
+    print(f"  [{elapsed:7.2f} s] committed\n")
+    print(f"Invoices issued:      {summary.facturas_emitidas}"
+          + (f" (numbers {summary.numero_desde}–{summary.numero_hasta})"
+             if summary.facturas_emitidas else ""))
+    print(f"Total billed:         $ {summary.total_facturado:,.2f}")
+    print(f"Estimated readings:   {summary.lecturas_estimadas}")
+    print(f"Already billed:       {summary.ya_facturadas}")
+    print(f"Skipped accounts:     {len(summary.omitidas)}")
+    for omitida in summary.omitidas[:20]:
+        print(f"  {omitida.numero_cuenta}: {omitida.motivo}")
+    if len(summary.omitidas) > 20:
+        print(f"  ... and {len(summary.omitidas) - 20} more")
+    if summary.facturas_emitidas:
+        print(f"Rate:                 {summary.facturas_emitidas / elapsed:,.0f} invoices/s")
+
+
 def seed_demo(_args: argparse.Namespace | None = None) -> None:
     from app.demo.seed import seed_demo as seed
 
@@ -143,6 +177,11 @@ def _parser() -> argparse.ArgumentParser:
     user.set_defaults(handler=create_user)
 
     commands.add_parser("seed-demo", help="create the demo tenant, users and clientes")
+
+    billing = commands.add_parser("bill", help="bill every active account of a period")
+    billing.add_argument("--tenant", required=True)
+    billing.add_argument("--periodo", required=True, metavar="YYYY-MM")
+    billing.set_defaults(handler=bill)
 
     roles = commands.add_parser(
         "create-db-roles",

@@ -19,26 +19,17 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 import psycopg
+from benchlib import DEFAULT_ADMIN_URL, ROOT, scratch_database
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from app.__main__ import migrate
-from app.core.rls import disable_tenant_rls_sql, enable_tenant_rls_sql, provision_roles
+from app.core.rls import disable_tenant_rls_sql, enable_tenant_rls_sql
 from app.core.security import hash_password_sync
 
-OWNER, APP, PASSWORD = "cunservicios_bench_owner", "cunservicios_bench_app", "bench-password"
 TENANTS = ("bench-a", "bench-b")
 TENANT_TABLES = ("clientes", "users")
 ADMIN_PASSWORD = "bench-admin-password"
-
-
-def _url(database: str, user: str, host: str, port: int) -> str:
-    return f"postgresql+psycopg://{user}:{PASSWORD}@{host}:{port}/{database}"
 
 
 def load(owner_dsn: str, accounts: int) -> None:
@@ -112,28 +103,26 @@ def free_port() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
     parser.add_argument("--accounts", type=int, default=20_000, help="clientes per tenant")
     parser.add_argument("--requests", type=int, default=2_000, help="requests per round")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3, help="rounds per mode, alternated")
     args = parser.parse_args()
 
-    info = psycopg.conninfo.conninfo_to_dict(args.admin_url)
-    host, port = info.get("host", "127.0.0.1"), int(info.get("port", 5432))
-    database = f"cunservicios_bench_{uuid.uuid4().hex[:8]}"
-    provision_roles(args.admin_url, database, owner=OWNER, app_role=APP,
-                    owner_password=PASSWORD, app_password=PASSWORD)
-    owner_dsn = f"postgresql://{OWNER}:{PASSWORD}@{host}:{port}/{database}"
+    with scratch_database(args.admin_url) as scratch:
+        benchmark(args, scratch.owner_dsn, scratch.app_url)
+
+
+def benchmark(args: argparse.Namespace, owner_dsn: str, app_url: str) -> None:
     server = None
     try:
-        migrate(_url(database, OWNER, host, port))
         print(f"loading {args.accounts} clientes in each of {len(TENANTS)} tenants ...")
         load(owner_dsn, args.accounts)
 
         http_port = free_port()
         env = os.environ | {
-            "DATABASE_URL": _url(database, APP, host, port), "ENVIRONMENT": "production",
+            "DATABASE_URL": app_url, "ENVIRONMENT": "production",
             "SECRET_KEY": uuid.uuid4().hex * 2, "LOG_LEVEL": "WARNING",
         }
         server = subprocess.Popen(
@@ -183,8 +172,6 @@ def main() -> None:
         if server is not None:
             server.terminate()
             server.wait(timeout=10)
-        with psycopg.connect(args.admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

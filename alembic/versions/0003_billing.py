@@ -32,11 +32,12 @@ def _tenant_fk(table: str) -> sa.ForeignKeyConstraint:
                                    name=op.f(f"fk_{table}_tenant_id_tenants"))
 
 
-def _keyed(table: str) -> list:
-    """tenant_id and id, the (tenant_id, id) primary key, and the tenants foreign key."""
-    return [_tenant(), sa.Column("id", sa.Uuid(), nullable=False),
-            sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f(f"pk_{table}")),
-            _tenant_fk(table)]
+def _keyed(table: str, *, child: bool = False) -> list:
+    """tenant_id and id and the (tenant_id, id) primary key; a root table also references
+    tenants (a child's composite key to its parent already proves the tenant)."""
+    columns = [_tenant(), sa.Column("id", sa.Uuid(), nullable=False),
+               sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f(f"pk_{table}"))]
+    return columns if child else [*columns, _tenant_fk(table)]
 
 
 def _timestamps() -> list[sa.Column]:
@@ -100,7 +101,6 @@ def upgrade() -> None:
         sa.Column("factor", FACTOR, nullable=False),
         sa.PrimaryKeyConstraint("tenant_id", "tarifa_id", "uso", "estrato",
                                 name=op.f("pk_tarifa_factores")),
-        _tenant_fk("tarifa_factores"),
         sa.ForeignKeyConstraint(["tenant_id", "tarifa_id"], ["tarifas.tenant_id", "tarifas.id"],
                                 name=op.f("fk_tarifa_factores_tenant_id_tarifa_id_tarifas"),
                                 ondelete="CASCADE"),
@@ -109,7 +109,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "lecturas",
-        *_keyed("lecturas"),
+        *_keyed("lecturas", child=True),
         sa.Column("cliente_id", sa.Uuid(), nullable=False),
         sa.Column("periodo", sa.String(7), nullable=False),
         sa.Column("fecha_lectura", sa.Date(), nullable=False),
@@ -143,7 +143,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "facturas",
-        *_keyed("facturas"),
+        *_keyed("facturas", child=True),
         sa.Column("numero", sa.BigInteger(), nullable=False),
         sa.Column("cliente_id", sa.Uuid(), nullable=False),
         sa.Column("periodo", sa.String(7), nullable=False),
@@ -192,12 +192,11 @@ def upgrade() -> None:
         sa.Column("valor", MONEY, nullable=False),
         sa.PrimaryKeyConstraint("tenant_id", "factura_id", "orden",
                                 name=op.f("pk_factura_lineas")),
-        _tenant_fk("factura_lineas"),
         _ref("factura_lineas", "factura_id", "facturas"),
     )
     op.create_table(
         "notas_credito",
-        *_keyed("notas_credito"),
+        *_keyed("notas_credito", child=True),
         sa.Column("numero", sa.BigInteger(), nullable=False),
         sa.Column("factura_id", sa.Uuid(), nullable=False),
         sa.Column("valor", MONEY, nullable=False),
@@ -211,7 +210,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "pagos",
-        *_keyed("pagos"),
+        *_keyed("pagos", child=True),
         sa.Column("factura_id", sa.Uuid(), nullable=False),
         sa.Column("valor", MONEY, nullable=False),
         sa.Column("fecha", sa.Date(), nullable=False),

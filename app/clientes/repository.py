@@ -14,7 +14,7 @@ class ClienteRepository(TenantRepository[Cliente]):
         )
 
     async def all(self) -> Sequence[Cliente]:
-        return (await self.session.scalars(self.select())).all()
+        return (await self.session.scalars(self.select().order_by(Cliente.numero_cuenta))).all()
 
     async def list_page(self, params: PageParams, *, estrato: int | None = None,
                         uso: str | None = None, estado: str | None = None,

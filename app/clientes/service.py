@@ -45,6 +45,10 @@ async def get(session: AsyncSession, tenant_id: TenantId, cliente_id: uuid.UUID)
     return cliente
 
 
+async def all_of(session: AsyncSession, tenant_id: TenantId) -> Sequence[Cliente]:
+    return await ClienteRepository(session, tenant_id).all()
+
+
 async def list_page(session: AsyncSession, tenant_id: TenantId, params: PageParams,
                     **filters: Any) -> tuple[Sequence[Cliente], int]:
     return await ClienteRepository(session, tenant_id).list_page(params, **filters)

@@ -2,12 +2,26 @@
 
 import random
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clientes import service as clientes_service
 from app.clientes.models import Uso
 from app.clientes.schemas import ClienteCreate
 from app.core.db import Database
 from app.core.tenant import TenantId, switch_tenant
+from app.facturacion import service as facturacion_service
+from app.facturacion.schemas import PeriodoCreate
+from app.facturas import service as facturas_service
+from app.lecturas import service as lecturas_service
+from app.lecturas.schemas import LecturaCreate
+from app.pagos import service as pagos_service
+from app.pagos.models import Canal
+from app.pagos.schemas import PagoCreate
+from app.tarifas import service as tarifas_service
+from app.tarifas.schemas import FactorIn, TarifaCreate
 from app.tenancy import service as tenancy_service
 from app.tenancy.constants import PUBLIC_TENANT
 from app.tenancy.schemas import TenantCreate
@@ -99,4 +113,60 @@ async def seed_demo(database: Database) -> bool:
                 role=login.role,
                 numero_cuenta=PORTAL_ACCOUNT if login.role == Role.cliente else None,
             ), actor_role=None)
+        await _seed_billing(session)
     return True
+
+
+async def _seed_billing(session: AsyncSession) -> None:
+    """DESIGN §5's tariff; September and October read and billed; November read, not billed
+    (bill it with POST /api/periodos/2026-11/facturar)."""
+    factores = [FactorIn(uso=Uso.residencial, estrato=e, factor=Decimal(f))
+                for e, f in ((1, "-0.50"), (2, "-0.20"), (3, "-0.10"), (4, "0"), (5, "0.50"),
+                             (6, "0.60"))]
+    factores += [FactorIn(uso=Uso.comercial, factor=Decimal("0.50")),
+                 FactorIn(uso=Uso.industrial, factor=Decimal("0.30")),
+                 FactorIn(uso=Uso.oficial, factor=Decimal("0"))]
+    for servicio, cargo_fijo, precio in (("acueducto", "4276.37", "1322.96"),
+                                         ("alcantarillado", "1964.59", "923.48")):
+        await tarifas_service.create(session, DEMO_TENANT, TarifaCreate(
+            servicio=servicio, vigente_desde=date(2026, 1, 1), cargo_fijo=Decimal(cargo_fijo),
+            precio_basico=Decimal(precio), factores=factores))
+    rng = random.Random(146)  # noqa: S311 - demo data
+    clientes = await clientes_service.all_of(session, DEMO_TENANT)
+    meters = {c.id: rng.randint(100, 5000) for c in clientes}
+    for periodo, next_month in (("2026-09", "2026-10"), ("2026-10", "2026-11"),
+                                ("2026-11", "2026-12")):
+        await facturacion_service.create_periodo(session, DEMO_TENANT, PeriodoCreate(
+            periodo=periodo, fecha_expedicion=date.fromisoformat(f"{next_month}-01"),
+            fecha_limite_pago=date.fromisoformat(f"{next_month}-15"),
+            fecha_suspension=date.fromisoformat(f"{next_month}-25")))
+        for cliente in clientes:
+            if periodo == "2026-11" and rng.random() < 0.1:
+                continue  # unread meters: billed on their average (art. 146)
+            previous = meters[cliente.id]
+            meters[cliente.id] = previous + rng.randint(4, 45 if cliente.uso == Uso.residencial
+                                                        else 120)
+            await lecturas_service.record(session, DEMO_TENANT, LecturaCreate(
+                cliente_id=cliente.id, periodo=periodo, lectura_actual=meters[cliente.id],
+                fecha_lectura=date.fromisoformat(f"{periodo}-27"),
+                lectura_anterior=previous if periodo == "2026-09" else None))
+        if periodo != "2026-11":
+            await facturacion_service.run(session, DEMO_TENANT, periodo)
+            await _pay_most(session, periodo, date.fromisoformat(f"{next_month}-12"), rng)
+
+
+async def _pay_most(session: AsyncSession, periodo: str, day: date, rng: random.Random) -> None:
+    """Most customers pay on time; some pay part, some nothing (their balance is carried)."""
+    from app.core.pagination import PageParams
+
+    facturas, _ = await facturas_service.list_page(
+        session, DEMO_TENANT, PageParams(limit=1000), today=day, periodo=periodo)
+    for factura in facturas:
+        draw = rng.random()
+        if draw < 0.15:
+            continue
+        valor = factura.saldo if draw > 0.25 else (factura.saldo / 2).quantize(Decimal("1"))
+        await pagos_service.record(session, DEMO_TENANT, PagoCreate(
+            factura_id=factura.id, valor=valor, fecha=day,
+            canal=rng.choice(list(Canal)), referencia=f"DEMO-{factura.numero}",
+        ), idempotency_key=None, actor_id=None, today=day)

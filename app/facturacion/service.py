@@ -2,7 +2,7 @@
 
 import calendar
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -63,7 +63,8 @@ async def list_periodos(session: AsyncSession, tenant_id: TenantId,
     return await PeriodoRepository(session, tenant_id).list_page(params)
 
 
-async def run(session: AsyncSession, tenant_id: TenantId, periodo: str) -> ResumenFacturacion:
+async def run(session: AsyncSession, tenant_id: TenantId, periodo: str,
+              progress: Callable[[str], None] = lambda _step: None) -> ResumenFacturacion:
     """Bills every active account of the period that has no invoice for it yet.
 
     Running a period again bills nobody twice. Runs of one tenant queue on the invoice
@@ -94,8 +95,9 @@ async def run(session: AsyncSession, tenant_id: TenantId, periodo: str) -> Resum
     )
     if session.bind.dialect.name == "postgresql":
         (count, total, estimated, first, last), skipped = await sql.bill_period(
-            session, params, tarifas)
+            session, params, tarifas, progress)
     else:
+        progress("accounts, one by one (SQLite)")
         (count, total, estimated, first, last), skipped = await _bill_one_by_one(
             session, params, tarifas)
     await advance_counter(session, tenant_id, FACTURA_COUNTER, ultimo + count)

@@ -7,6 +7,8 @@ balance and interest; totals as the sum of the rounded lines. Temporary tables c
 intermediate sets; they are dropped at commit.
 """
 
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -60,15 +62,22 @@ WHERE f.tenant_id = :tenant AND f.estado IN ('emitida', 'parcial')
 GROUP BY f.cliente_id
 """
 
+# Invoice ids follow the UUIDv7 layout (RFC 9562): 48 bits of the run's Unix milliseconds,
+# the version, 12 random bits drawn once per run, the variant, then the invoice number where
+# v7 puts its counter. A run's ids grow with the number, so the indexes of invoices and lines
+# are appended to instead of written at random places.
 _BILLABLE = """
 CREATE TEMP TABLE _fact ON COMMIT DROP AS
-SELECT gen_random_uuid() AS id,
-       CAST(:ultimo + row_number() OVER (ORDER BY c.numero_cuenta) AS bigint) AS numero,
-       c.*, COALESCE(c.medido, c.promedio) AS consumo, c.medido IS NULL AS estimado,
-       COALESCE(s.saldo, 0) AS saldo_anterior,
-       round(COALESCE(s.vencido, 0) * :tasa, 2) AS intereses
-FROM _fact_cand c LEFT JOIN _fact_saldos s USING (cliente_id)
-WHERE COALESCE(c.medido, c.promedio) IS NOT NULL
+SELECT CAST(lpad(to_hex(CAST(extract(epoch FROM now()) * 1000 AS bigint)), 12, '0')
+            || '7' || lpad(to_hex(CAST(:run_bits AS int)), 3, '0')
+            || '8' || lpad(to_hex(n.numero), 15, '0') AS uuid) AS id,
+       n.*
+FROM (SELECT CAST(:ultimo + row_number() OVER (ORDER BY c.numero_cuenta) AS bigint) AS numero,
+             c.*, COALESCE(c.medido, c.promedio) AS consumo, c.medido IS NULL AS estimado,
+             COALESCE(s.saldo, 0) AS saldo_anterior,
+             round(COALESCE(s.vencido, 0) * :tasa, 2) AS intereses
+      FROM _fact_cand c LEFT JOIN _fact_saldos s USING (cliente_id)
+      WHERE COALESCE(c.medido, c.promedio) IS NOT NULL) n
 """
 
 _LINES = """
@@ -172,26 +181,37 @@ async def _load_tariffs(session: AsyncSession, tarifas: dict[str, TarifaVigente]
                  for (uso, estrato), factor in tarifa.factores.items()])
 
 
+STEPS = ("accounts and consumption", "previous balances", "numbering", "invoice lines",
+         "invoices", "lines", "carried balances")
+
+
 async def bill_period(session: AsyncSession, params: RunParams,
                       tarifas: dict[str, TarifaVigente],
+                      progress: Callable[[str], None] = lambda _step: None,
                       ) -> tuple[tuple[int, Decimal, int, int | None, int | None],
                                  list[tuple[str, bool]]]:
     """Bills every billable account; returns (count, total, estimated, first number, last
-    number) and the skipped accounts (numero_cuenta, has a reading)."""
+    number) and the skipped accounts (numero_cuenta, has a reading). `progress` is told the
+    name of each step as it starts."""
     values = {
         "tenant": params.tenant_id, "periodo": params.periodo,
         "expedicion": params.fecha_expedicion, "limite": params.fecha_limite_pago,
         "suspension": params.fecha_suspension, "basico": params.basico_m3,
         "tasa": params.tasa_mora, "ultimo": params.ultimo_numero,
+        "run_bits": secrets.randbelow(4096),
     }
     for table in ("_fact_cand", "_fact_saldos", "_fact", "_tar", "_fx", "_lin"):
         await session.execute(text(f"DROP TABLE IF EXISTS {table}"))
     await _load_tariffs(session, tarifas)
-    for statement in (_CANDIDATES, _BALANCES, _BILLABLE):
+    statements = (_CANDIDATES, _BALANCES, _BILLABLE, _LINES, _INSERT_INVOICES, _INSERT_LINES,
+                  _CARRY_BALANCES)
+    # Sorts and hashes over every line of the run: let them stay in memory.
+    await session.execute(text("SET LOCAL work_mem = '256MB'"))
+    for step, statement in zip(STEPS, statements, strict=True):
+        progress(step)
         await session.execute(text(statement), values)
-    await session.execute(text("ANALYZE _fact"))
-    for statement in (_LINES, _INSERT_INVOICES, _INSERT_LINES, _CARRY_BALANCES):
-        await session.execute(text(statement), values)
+        if statement is _BILLABLE:
+            await session.execute(text("ANALYZE _fact"))
     summary = (await session.execute(text(_SUMMARY), values)).one()
     skipped = (await session.execute(text(_SKIPPED))).all()
     return tuple(summary), [tuple(row) for row in skipped]  # type: ignore[return-value]

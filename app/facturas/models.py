@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.models import FACTOR, MONEY, UNIT_PRICE, Base, TenantScoped, Timestamped, UUIDKeyed
+from app.core.models import FACTOR, MONEY, UNIT_PRICE, Base, TenantChild, Timestamped, UUIDKeyed
 
 
 class FacturaEstado(StrEnum):
@@ -40,7 +40,7 @@ class Concepto(StrEnum):
     intereses_mora = "intereses_mora"
 
 
-class Factura(TenantScoped, UUIDKeyed, Timestamped, Base):
+class Factura(TenantChild, UUIDKeyed, Timestamped, Base):
     """An issued invoice. Its number, dates, readings and lines never change; payments, a
     carried balance and voiding move only `valor_pagado`, `valor_trasladado` and `estado`."""
 
@@ -90,7 +90,7 @@ class Factura(TenantScoped, UUIDKeyed, Timestamped, Base):
         return self.total - self.valor_pagado - self.valor_trasladado
 
 
-class FacturaLinea(TenantScoped, Base):
+class FacturaLinea(TenantChild, Base):
     __tablename__ = "factura_lineas"
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "factura_id"], ["facturas.tenant_id", "facturas.id"]),
@@ -106,7 +106,7 @@ class FacturaLinea(TenantScoped, Base):
     valor: Mapped[Decimal] = mapped_column(MONEY)
 
 
-class NotaCredito(TenantScoped, UUIDKeyed, Timestamped, Base):
+class NotaCredito(TenantChild, UUIDKeyed, Timestamped, Base):
     """A credit note: how an issued invoice is corrected or voided without editing it."""
 
     __tablename__ = "notas_credito"

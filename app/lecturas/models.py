@@ -14,12 +14,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.models import Base, TenantScoped, Timestamped, UUIDKeyed
+from app.core.models import Base, TenantChild, Timestamped, UUIDKeyed
 
 PERIODO_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
-class Lectura(TenantScoped, UUIDKeyed, Timestamped, Base):
+class Lectura(TenantChild, UUIDKeyed, Timestamped, Base):
     """A meter reading of one account for one billing period (YYYY-MM)."""
 
     __tablename__ = "lecturas"

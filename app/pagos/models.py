@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Date, ForeignKeyConstraint, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.models import MONEY, Base, TenantScoped, Timestamped, UUIDKeyed
+from app.core.models import MONEY, Base, TenantChild, Timestamped, UUIDKeyed
 
 
 class Canal(StrEnum):
@@ -22,7 +22,7 @@ class PagoEstado(StrEnum):
     reversado = "reversado"
 
 
-class Pago(TenantScoped, UUIDKeyed, Timestamped, Base):
+class Pago(TenantChild, UUIDKeyed, Timestamped, Base):
     __tablename__ = "pagos"
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "factura_id"], ["facturas.tenant_id", "facturas.id"]),

@@ -58,7 +58,7 @@ async def _replay(pagos: PagoRepository, key: str, fingerprint: str) -> Pago | N
 
 
 async def record(session: AsyncSession, tenant_id: TenantId, data: PagoCreate, *,
-                 idempotency_key: str | None, actor_id: uuid.UUID,
+                 idempotency_key: str | None, actor_id: uuid.UUID | None,
                  today: date) -> tuple[Pago, bool]:
     """Returns (payment, created). With an Idempotency-Key, the same request again returns
     the first payment (created False); the key with another body is a 409."""

@@ -13,7 +13,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.models import FACTOR, MONEY, UNIT_PRICE, Base, TenantScoped, Timestamped, UUIDKeyed
+from app.core.models import (
+    FACTOR,
+    MONEY,
+    UNIT_PRICE,
+    Base,
+    TenantChild,
+    TenantScoped,
+    Timestamped,
+    UUIDKeyed,
+)
 
 
 class Servicio(StrEnum):
@@ -47,7 +56,7 @@ class Tarifa(TenantScoped, UUIDKeyed, Timestamped, Base):
     )
 
 
-class TarifaFactor(TenantScoped, Base):
+class TarifaFactor(TenantChild, Base):
     """Subsidy (< 0) or contribution (> 0) of one uso/estrato under one tariff version."""
 
     __tablename__ = "tarifa_factores"

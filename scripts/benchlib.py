@@ -1,0 +1,49 @@
+"""Shared by the benchmarks: a scratch PostgreSQL database with the owner and service roles,
+migrated, and dropped afterwards."""
+
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.__main__ import migrate
+from app.core.rls import provision_roles
+
+OWNER, APP, PASSWORD = "cunservicios_bench_owner", "cunservicios_bench_app", "bench-password"
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass(frozen=True)
+class Scratch:
+    name: str
+    owner_dsn: str  # psycopg
+    owner_url: str  # SQLAlchemy
+    app_url: str  # SQLAlchemy, the service role
+
+
+@contextmanager
+def scratch_database(admin_url: str = DEFAULT_ADMIN_URL) -> Iterator[Scratch]:
+    info = psycopg.conninfo.conninfo_to_dict(admin_url)
+    host, port = info.get("host", "127.0.0.1"), int(info.get("port", 5432))
+    name = f"cunservicios_bench_{uuid.uuid4().hex[:8]}"
+    provision_roles(admin_url, name, owner=OWNER, app_role=APP, owner_password=PASSWORD,
+                    app_password=PASSWORD)
+    scratch = Scratch(
+        name=name,
+        owner_dsn=f"postgresql://{OWNER}:{PASSWORD}@{host}:{port}/{name}",
+        owner_url=f"postgresql+psycopg://{OWNER}:{PASSWORD}@{host}:{port}/{name}",
+        app_url=f"postgresql+psycopg://{APP}:{PASSWORD}@{host}:{port}/{name}",
+    )
+    try:
+        migrate(scratch.owner_url)
+        yield scratch
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
