@@ -54,6 +54,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def is_postgres(session: AsyncSession) -> bool:
+    """PostgreSQL-only paths (COPY, set-based billing, row locks) check this."""
+    return session.bind.dialect.name == "postgresql"
+
+
 class Database:
     """The engine and the session factory the app uses.
 

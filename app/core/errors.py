@@ -32,10 +32,6 @@ class AppError(Exception):
         self.extensions = extensions
 
 
-class BadRequest(AppError):
-    status, type_slug = 400, "bad-request"
-
-
 class Unauthorized(AppError):
     status, type_slug = 401, "unauthorized"
 

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.db import is_postgres
 from app.core.models import Base, TenantScoped
 from app.core.tenant import TenantId
 
@@ -23,7 +24,7 @@ class Consecutivo(TenantScoped, Base):
 
 async def lock_counter(session: AsyncSession, tenant_id: TenantId, nombre: str) -> int:
     """Locks the counter (creating it at 0) and returns its last number."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if is_postgres(session) else sqlite_insert
     await session.execute(
         insert(Consecutivo).values(tenant_id=tenant_id, nombre=nombre, ultimo=0)
         .on_conflict_do_nothing(index_elements=["tenant_id", "nombre"])

@@ -25,9 +25,13 @@ class TenantNotSetError(RuntimeError):
     """A tenant-scoped query ran on a session that is bound to no tenant."""
 
 
+def _sync(session: AsyncSession | Session) -> Session:
+    return session.sync_session if isinstance(session, AsyncSession) else session
+
+
 def bind_tenant(session: AsyncSession | Session, tenant_id: TenantId) -> None:
     """Bind a session that has not begun yet to a tenant (ORM filter and row-level security)."""
-    sync_session = session.sync_session if isinstance(session, AsyncSession) else session
+    sync_session = _sync(session)
     if sync_session.in_transaction():
         raise RuntimeError("bind_tenant on a session that has begun; use switch_tenant")
     sync_session.info[_TENANT_KEY] = tenant_id
@@ -42,8 +46,7 @@ async def switch_tenant(session: AsyncSession, tenant_id: TenantId) -> None:
 
 
 def session_tenant(session: AsyncSession | Session) -> TenantId | None:
-    sync_session = session.sync_session if isinstance(session, AsyncSession) else session
-    return sync_session.info.get(_TENANT_KEY)
+    return _sync(session).info.get(_TENANT_KEY)
 
 
 def _set_database_tenant(connection: Any, tenant_id: str) -> None:

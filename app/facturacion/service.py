@@ -7,11 +7,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.clientes.models import Cliente, ClienteEstado
-from app.core.errors import Conflict, NotFound, UnprocessableEntity
+from app.core.db import is_postgres
+from app.core.errors import Conflict, NotFound, UnprocessableEntity, invalid_fields
 from app.core.models import utcnow
 from app.core.pagination import PageParams
 from app.core.sequences import advance_counter, lock_counter
@@ -20,9 +19,9 @@ from app.facturacion import calculo, sql
 from app.facturacion.models import Periodo
 from app.facturacion.repository import PeriodoRepository
 from app.facturacion.schemas import CuentaOmitida, PeriodoCreate, ResumenFacturacion
-from app.facturas.models import Factura, FacturaEstado, FacturaLinea
+from app.facturas.models import Factura, FacturaEstado
 from app.facturas.repository import FacturaRepository
-from app.lecturas.models import Lectura
+from app.lecturas.repository import LecturaRepository
 from app.tarifas import service as tarifas_service
 from app.tenancy.repository import TenantsRepository
 
@@ -44,10 +43,7 @@ async def create_periodo(session: AsyncSession, tenant_id: TenantId,
     if await periodos.by_periodo(data.periodo) is not None:
         raise Conflict(f"Periodo {data.periodo} already exists.")
     if data.fecha_expedicion < last_day(data.periodo).replace(day=1):
-        raise UnprocessableEntity(
-            f"fecha_expedicion is before periodo {data.periodo} starts.",
-            errors=[{"field": "fecha_expedicion", "in": "body",
-                     "message": "is before the period"}])
+        raise invalid_fields({"fecha_expedicion": f"is before periodo {data.periodo} starts"})
     return await periodos.add(Periodo(**data.model_dump()))
 
 
@@ -93,7 +89,7 @@ async def run(session: AsyncSession, tenant_id: TenantId, periodo: str,
         basico_m3=tenant.consumo_basico_m3, tasa_mora=tenant.tasa_mora_mensual,
         ultimo_numero=ultimo,
     )
-    if session.bind.dialect.name == "postgresql":
+    if is_postgres(session):
         (count, total, estimated, first, last), skipped = await sql.bill_period(
             session, params, tarifas, progress)
     else:
@@ -115,25 +111,13 @@ async def _bill_one_by_one(session: AsyncSession, params: sql.RunParams,
                            tarifas: dict[str, calculo.TarifaVigente]):
     """SQLite's path: the same invoices as the set-based SQL, account by account."""
     tenant_id = TenantId(params.tenant_id)
-    billed = select(Factura.cliente_id).where(Factura.tenant_id == tenant_id,
-                                              Factura.periodo == params.periodo)
-    clientes = (await session.scalars(
-        select(Cliente).where(Cliente.tenant_id == tenant_id,
-                              Cliente.estado == ClienteEstado.activo,
-                              Cliente.id.not_in(billed))
-        .order_by(Cliente.numero_cuenta))).all()
-    readings = {lectura.cliente_id: lectura for lectura in await session.scalars(
-        select(Lectura).where(Lectura.tenant_id == tenant_id,
-                              Lectura.periodo == params.periodo))}
-    history: dict[uuid.UUID, list[int]] = {}
-    for cliente_id, consumo in await session.execute(
-            select(Lectura.cliente_id, Lectura.consumo_m3)
-            .where(Lectura.tenant_id == tenant_id, Lectura.periodo < params.periodo,
-                   Lectura.consumo_m3.is_not(None))
-            .order_by(Lectura.cliente_id, Lectura.periodo.desc())):
-        history.setdefault(cliente_id, []).append(consumo)
+    clientes = await PeriodoRepository(session, tenant_id).clientes_to_bill(params.periodo)
+    lecturas = LecturaRepository(session, tenant_id)
+    readings = await lecturas.of_periodo(params.periodo)
+    history = await lecturas.measured_before(params.periodo)
+    facturas = FacturaRepository(session, tenant_id)
     open_invoices: dict[uuid.UUID, list[Factura]] = {}
-    for factura in await FacturaRepository(session, tenant_id).open_invoices():
+    for factura in await facturas.open_invoices():
         if factura.periodo != params.periodo:
             open_invoices.setdefault(factura.cliente_id, []).append(factura)
 
@@ -165,7 +149,7 @@ async def _bill_one_by_one(session: AsyncSession, params: sql.RunParams,
         factura_id = uuid.uuid4()
         invoice_total = calculo.total(factura_lines)
         invoices.append({
-            "tenant_id": tenant_id, "id": factura_id, "numero": numero,
+            "id": factura_id, "numero": numero,
             "cliente_id": cliente.id, "periodo": params.periodo,
             "fecha_expedicion": params.fecha_expedicion,
             "fecha_limite_pago": params.fecha_limite_pago,
@@ -178,7 +162,7 @@ async def _bill_one_by_one(session: AsyncSession, params: sql.RunParams,
             "valor_trasladado": Decimal("0"), "estado": FacturaEstado.emitida,
             "referencia_pago": f"{numero:010d}", "created_at": now, "updated_at": now,
         })
-        lines += [{"tenant_id": tenant_id, "factura_id": factura_id, "orden": orden,
+        lines += [{"factura_id": factura_id, "orden": orden,
                    "servicio": ln.servicio, "concepto": ln.concepto,
                    "cantidad_m3": ln.cantidad_m3, "valor_unitario": ln.valor_unitario,
                    "factor": ln.factor, "valor": ln.valor}
@@ -192,9 +176,8 @@ async def _bill_one_by_one(session: AsyncSession, params: sql.RunParams,
         estimated += measured is None
         total += invoice_total
     if invoices:
-        await session.execute(insert(Factura), invoices)
-        await session.execute(insert(FacturaLinea), lines)
-        await session.flush()
+        await facturas.insert_many(invoices, lines)
+        await facturas.flush()
     first = invoices[0]["numero"] if invoices else None
     last = invoices[-1]["numero"] if invoices else None
     return (len(invoices), total, estimated, first, last), skipped

@@ -1,8 +1,9 @@
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 from app.core.pagination import PageParams
@@ -15,13 +16,9 @@ OPEN_ESTADOS = (FacturaEstado.emitida, FacturaEstado.parcial)
 class FacturaRepository(TenantRepository[Factura]):
     model = Factura
 
-    async def get_with_lines(self, factura_id: uuid.UUID, *,
-                             for_update: bool = False) -> Factura | None:
-        statement = self.select().where(Factura.id == factura_id).options(
-            selectinload(Factura.lineas))
-        if for_update:
-            statement = statement.with_for_update()
-        return await self.session.scalar(statement)
+    async def get_with_lines(self, factura_id: uuid.UUID) -> Factura | None:
+        return await self.session.scalar(
+            self.select().where(Factura.id == factura_id).options(selectinload(Factura.lineas)))
 
     async def get_for_update(self, factura_id: uuid.UUID) -> Factura | None:
         return await self.session.scalar(
@@ -78,15 +75,14 @@ class FacturaRepository(TenantRepository[Factura]):
             statement = statement.where(Factura.estado == estado)
         return await self.page(statement, params)
 
-    def add_lines(self, lineas: Iterable[FacturaLinea]) -> None:
-        for linea in lineas:
-            linea.tenant_id = self.tenant_id
-            self.session.add(linea)
+    async def insert_many(self, invoices: list[dict[str, Any]],
+                          lines: list[dict[str, Any]]) -> None:
+        """A run's invoices and their lines, each set in one statement."""
+        for row in (*invoices, *lines):
+            row["tenant_id"] = self.tenant_id
+        await self.session.execute(insert(Factura), invoices)
+        await self.session.execute(insert(FacturaLinea), lines)
 
 
 class NotaCreditoRepository(TenantRepository[NotaCredito]):
     model = NotaCredito
-
-    async def for_factura(self, factura_id: uuid.UUID) -> Sequence[NotaCredito]:
-        return (await self.session.scalars(
-            self.select().where(NotaCredito.factura_id == factura_id))).all()

@@ -88,11 +88,6 @@ async def anular(session: AsyncSession, tenant_id: TenantId, factura_id: uuid.UU
     return nota
 
 
-async def notas(session: AsyncSession, tenant_id: TenantId,
-                factura_id: uuid.UUID) -> Sequence[NotaCredito]:
-    return await NotaCreditoRepository(session, tenant_id).for_factura(factura_id)
-
-
 async def de_cliente(session: AsyncSession, tenant_id: TenantId,
                      cliente_id: uuid.UUID) -> Sequence[Factura]:
     await clientes_service.get(session, tenant_id, cliente_id)

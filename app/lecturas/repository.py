@@ -1,10 +1,10 @@
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, func, insert, select
-from sqlalchemy.orm import aliased
 
+from app.core.db import is_postgres
 from app.core.pagination import PageParams
 from app.core.repository import TenantRepository
 from app.lecturas.models import Lectura
@@ -42,38 +42,43 @@ class LecturaRepository(TenantRepository[Lectura]):
             statement = statement.where(Lectura.cliente_id == cliente_id)
         return await self.page(statement, params)
 
-    async def recorded_in(self, periodos: Iterable[str]) -> set[tuple[uuid.UUID, str]]:
+    async def latest(self) -> dict[uuid.UUID, tuple[str, int]]:
+        """Every account's last reading: cliente_id -> (periodo, lectura_actual)."""
+        last = (select(Lectura.cliente_id, func.max(Lectura.periodo).label("periodo"))
+                .where(Lectura.tenant_id == self.tenant_id)
+                .group_by(Lectura.cliente_id).subquery())
         rows = await self.session.execute(
-            select(Lectura.cliente_id, Lectura.periodo).where(
-                Lectura.tenant_id == self.tenant_id, Lectura.periodo.in_(list(periodos))))
-        return {(cliente_id, periodo) for cliente_id, periodo in rows}
+            select(Lectura.cliente_id, Lectura.periodo, Lectura.lectura_actual).join(
+                last, and_(Lectura.cliente_id == last.c.cliente_id,
+                           Lectura.periodo == last.c.periodo))
+            .where(Lectura.tenant_id == self.tenant_id))
+        return {cliente_id: (periodo, reading) for cliente_id, periodo, reading in rows}
 
-    async def latest_before(self, periodo: str) -> dict[uuid.UUID, tuple[str, int]]:
-        """Every account's last reading before `periodo`: cliente_id -> (periodo, reading)."""
-        later = aliased(Lectura)
-        statement = select(Lectura.cliente_id, Lectura.periodo, Lectura.lectura_actual).where(
-            Lectura.tenant_id == self.tenant_id, Lectura.periodo < periodo,
-            ~select(later.id).where(
-                and_(later.tenant_id == Lectura.tenant_id, later.cliente_id == Lectura.cliente_id,
-                     later.periodo > Lectura.periodo, later.periodo < periodo)
-            ).exists(),
-        )
-        rows = await self.session.execute(statement)
-        return {cliente_id: (p, reading) for cliente_id, p, reading in rows}
+    async def of_periodo(self, periodo: str) -> dict[uuid.UUID, Lectura]:
+        rows = await self.session.scalars(self.select().where(Lectura.periodo == periodo))
+        return {lectura.cliente_id: lectura for lectura in rows}
 
-    async def latest_periodo(self) -> dict[uuid.UUID, str]:
-        rows = await self.session.execute(
-            select(Lectura.cliente_id, func.max(Lectura.periodo))
-            .where(Lectura.tenant_id == self.tenant_id).group_by(Lectura.cliente_id))
-        return {cliente_id: periodo for cliente_id, periodo in rows}
+    async def measured_before(self, periodo: str) -> dict[uuid.UUID, list[int]]:
+        """Each account's measured consumptions before the period, most recent first."""
+        history: dict[uuid.UUID, list[int]] = {}
+        for cliente_id, consumo in await self.session.execute(
+                select(Lectura.cliente_id, Lectura.consumo_m3)
+                .where(Lectura.tenant_id == self.tenant_id, Lectura.periodo < periodo,
+                       Lectura.consumo_m3.is_not(None))
+                .order_by(Lectura.cliente_id, Lectura.periodo.desc())):
+            history.setdefault(cliente_id, []).append(consumo)
+        return history
 
     async def insert_many(self, rows: list[dict[str, Any]]) -> None:
-        """Many readings in one statement (SQLite); PostgreSQL uses `copy_many`."""
+        """Many readings at once: COPY on PostgreSQL, one multi-row INSERT elsewhere."""
         for row in rows:
             row["tenant_id"] = self.tenant_id
-        await self.session.execute(insert(Lectura), rows)
+        if is_postgres(self.session):
+            await self._copy(rows, list(rows[0]))
+        else:
+            await self.session.execute(insert(Lectura), rows)
 
-    async def copy_many(self, rows: list[dict[str, Any]], columns: Sequence[str]) -> None:
+    async def _copy(self, rows: list[dict[str, Any]], columns: Sequence[str]) -> None:
         """COPY into a temporary table, then one INSERT … SELECT: COPY itself cannot write to
         a table under row-level security, and the INSERT is checked by its policy."""
         connection = await self.session.connection()

@@ -205,10 +205,9 @@ async def upload(session: AsyncSession, tenant_id: TenantId, content: bytes) -> 
             parsed.append((fila, cliente, periodo, actual, fecha, novedad))
 
     periodos = sorted({p for _, _, p, _, _, _ in parsed})
-    recorded = await lecturas.recorded_in(periodos)
     billed = await facturas.billed_in(periodos)
-    latest = await lecturas.latest_periodo()
-    previous = {p: await lecturas.latest_before(p) for p in periodos}
+    # An account's last reading: a row may only follow it, and it is the row's previous one.
+    latest = await lecturas.latest()
     in_file: dict[uuid.UUID, list[tuple[str, int]]] = {}
     for _, cliente, periodo, actual, _, _ in parsed:
         in_file.setdefault(cliente.id, []).append((periodo, actual))
@@ -216,21 +215,18 @@ async def upload(session: AsyncSession, tenant_id: TenantId, content: bytes) -> 
     sin_anterior = rollovers = 0
     now = utcnow()
     for fila, cliente, periodo, actual, fecha, novedad in parsed:
-        key = (cliente.id, periodo)
-        if key in recorded:
+        last_periodo, last_reading = latest.get(cliente.id, ("", None))
+        if last_periodo == periodo:
             carga.error(fila, "periodo", f"a reading for {periodo} is already recorded")
             continue
-        if key in billed:
+        if (cliente.id, periodo) in billed:
             carga.error(fila, "periodo", f"periodo {periodo} is already billed for this account")
             continue
-        if latest.get(cliente.id, "") > periodo:
-            carga.error(fila, "periodo", f"the account has a later reading "
-                                         f"({latest[cliente.id]})")
+        if last_periodo > periodo:
+            carga.error(fila, "periodo", f"the account has a later reading ({last_periodo})")
             continue
         earlier_in_file = [r for p, r in sorted(in_file[cliente.id]) if p < periodo]
-        db_previous = previous[periodo].get(cliente.id)
-        anterior = earlier_in_file[-1] if earlier_in_file else (
-            db_previous[1] if db_previous else None)
+        anterior = earlier_in_file[-1] if earlier_in_file else last_reading
         try:
             consumo, rollover = consumo_medido(anterior, actual, cliente.medidor_digitos)
         except LecturaInvalida as exc:
@@ -239,7 +235,7 @@ async def upload(session: AsyncSession, tenant_id: TenantId, content: bytes) -> 
         sin_anterior += consumo is None
         rollovers += rollover
         carga.rows.append({
-            "tenant_id": tenant_id, "id": uuid.uuid4(), "cliente_id": cliente.id,
+            "id": uuid.uuid4(), "cliente_id": cliente.id,
             "periodo": periodo, "fecha_lectura": fecha, "lectura_anterior": anterior,
             "lectura_actual": actual, "consumo_m3": consumo, "rollover": rollover,
             "novedad": novedad, "created_at": now, "updated_at": now,
@@ -253,9 +249,6 @@ async def upload(session: AsyncSession, tenant_id: TenantId, content: bytes) -> 
             f"{carga.error_count} problem(s) in the file{shown}; nothing was recorded.",
             errors=carga.errors, error_count=carga.error_count)
 
-    if session.bind.dialect.name == "postgresql":
-        await lecturas.copy_many(carga.rows, list(carga.rows[0]))
-    else:
-        await lecturas.insert_many(carga.rows)
+    await lecturas.insert_many(carga.rows)
     return CargaResultado(filas=len(raw_rows), registradas=len(carga.rows), periodos=periodos,
                           sin_lectura_anterior=sin_anterior, rollovers=rollovers)

@@ -5,7 +5,6 @@ import json
 import uuid
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -135,6 +134,3 @@ async def of_facturas(session: AsyncSession, tenant_id: TenantId,
         return []
     return await PagoRepository(session, tenant_id).for_facturas(factura_ids)
 
-
-def total_applied(pagos: Sequence[Pago]) -> Decimal:
-    return sum((p.valor for p in pagos if p.estado == PagoEstado.aplicado), Decimal("0.00"))

@@ -13,8 +13,7 @@ router = APIRouter(prefix="/api/tenants", tags=["tenants"])
 async def list_tenants(_: SuperadminPrincipal, session: SessionDep,
                        page: PageParamsDep) -> Page[TenantRead]:
     items, total = await service.list_page(session, page)
-    return Page(items=[TenantRead.model_validate(t) for t in items], total=total,
-                limit=page.limit, offset=page.offset)
+    return Page.of([TenantRead.model_validate(t) for t in items], total, page)
 
 
 @router.post("", response_model=TenantRead, status_code=status.HTTP_201_CREATED)

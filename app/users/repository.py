@@ -14,9 +14,6 @@ class UserRepository(TenantRepository[User]):
     async def get_by_email(self, email: str) -> User | None:
         return await self.session.scalar(self.select().where(User.email == email.lower()))
 
-    async def email_taken(self, email: str) -> bool:
-        return await self.get_by_email(email) is not None
-
     async def count_bound_to_cliente(self, cliente_id: uuid.UUID) -> int:
         statement = select(func.count()).select_from(User).where(
             User.tenant_id == self.tenant_id, User.cliente_id == cliente_id

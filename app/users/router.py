@@ -27,8 +27,7 @@ async def list_users(_: UserManager, session: SessionDep, tenant_id: TenantIdDep
                      page: PageParamsDep, role: Role | None = None,
                      activo: bool | None = None) -> Page[UserRead]:
     items, total = await service.list_page(session, tenant_id, page, role=role, activo=activo)
-    return Page(items=[UserRead.model_validate(u) for u in items], total=total,
-                limit=page.limit, offset=page.offset)
+    return Page.of([UserRead.model_validate(u) for u in items], total, page)
 
 
 @router.get("/{user_id}", response_model=UserRead)

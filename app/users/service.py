@@ -53,7 +53,7 @@ async def create(session: AsyncSession, tenant_id: TenantId, data: UserCreate, *
     _check_role_allowed(tenant_id, actor_role, data.role)
     users = UserRepository(session, tenant_id)
     email = data.email.lower()
-    if await users.email_taken(email):
+    if await users.get_by_email(email) is not None:
         raise Conflict(f"A user with e-mail {email} already exists in this tenant.")
     cliente_id = await _cliente_binding(session, tenant_id, data.role, data.numero_cuenta)
     return await users.add(User(
