@@ -120,6 +120,42 @@ def bill(args: argparse.Namespace) -> None:
         print(f"Rate:                 {summary.facturas_emitidas / elapsed:,.0f} invoices/s")
 
 
+def render_pdfs(args: argparse.Namespace) -> None:
+    import time
+
+    from app.core.tenant import TenantId
+    from app.pdf import service
+    from app.pdf.renderer import PdfRenderer
+
+    workers = args.workers or get_settings().pdf_workers
+    started = time.perf_counter()
+    interactive = sys.stdout.isatty()
+
+    def progress(done: int, total: int) -> None:
+        elapsed = time.perf_counter() - started
+        filled = 30 * done // max(total, 1)
+        line = (f"[{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,} invoices "
+                f"{elapsed:6.1f} s")
+        print(f"\r{line}" if interactive else line, end="" if interactive else "\n",
+              flush=True)
+
+    async def work(database: Database) -> service.RenderSummary:
+        renderer = PdfRenderer(workers)
+        try:
+            return await service.render_period(database, TenantId(args.tenant), args.periodo,
+                                               renderer, progress=progress)
+        finally:
+            renderer.close()
+
+    print(f"Rendering the invoice PDFs of {args.tenant} {args.periodo} with {workers} workers")
+    summary = _with_database(work)
+    elapsed = time.perf_counter() - started
+    print(("\n" if interactive and summary.facturas else "")
+          + f"Invoices: {summary.facturas:,}; rendered now: {summary.rendered:,}; already "
+          f"stored: {summary.skipped:,}; {elapsed:.1f} s"
+          + (f" ({summary.rendered / elapsed:,.1f} PDFs/s)" if summary.rendered else ""))
+
+
 def seed_demo(_args: argparse.Namespace | None = None) -> None:
     from app.demo.seed import seed_demo as seed
 
@@ -182,6 +218,13 @@ def _parser() -> argparse.ArgumentParser:
     billing.add_argument("--tenant", required=True)
     billing.add_argument("--periodo", required=True, metavar="YYYY-MM")
     billing.set_defaults(handler=bill)
+
+    pdfs = commands.add_parser(
+        "render-pdfs", help="render and store the PDFs of a period's invoices (re-runnable)")
+    pdfs.add_argument("--tenant", required=True)
+    pdfs.add_argument("--periodo", required=True, metavar="YYYY-MM")
+    pdfs.add_argument("--workers", type=int, help="rendering processes (default PDF_WORKERS)")
+    pdfs.set_defaults(handler=render_pdfs)
 
     roles = commands.add_parser(
         "create-db-roles",

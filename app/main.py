@@ -19,9 +19,12 @@ from app.facturas.router import router as facturas_router
 from app.health.router import router as health_router
 from app.lecturas.router import router as lecturas_router
 from app.pagos.router import router as pagos_router
+from app.pdf.renderer import PdfRenderer
+from app.pdf.router import router as pdf_router
 from app.tarifas.router import router as tarifas_router
 from app.tenancy.directory import TenantDirectory
 from app.tenancy.middleware import TenancyMiddleware
+from app.tenancy.router import marca_router
 from app.tenancy.router import router as tenancy_router
 from app.users.router import router as users_router
 
@@ -34,7 +37,8 @@ Errors are `application/problem+json` (RFC 9457).
 """
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, database: Database | None = None,
+               pdf_renderer: PdfRenderer | None = None) -> FastAPI:
     settings = settings or get_settings()
     if settings.environment != "test":  # tests keep pytest's own log capture
         configure_logging(settings.log_level)
@@ -43,24 +47,30 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         max_overflow=settings.db_max_overflow, echo=settings.db_echo,
     ))
 
+    owns_renderer = pdf_renderer is None
+    pdf_renderer = pdf_renderer or PdfRenderer(settings.pdf_workers)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        if owns_renderer:
+            pdf_renderer.close()
         await database.dispose()
 
     app = FastAPI(title="Cunservicios", version="0.1.0", description=API_DESCRIPTION,
                   lifespan=lifespan)
     app.state.settings = settings
     app.state.database = database
+    app.state.pdf_renderer = pdf_renderer
     app.state.tenant_directory = TenantDirectory(database, settings.tenant_cache_ttl_seconds)
     app.state.login_throttle = LoginThrottle(settings.rate_limit_storage_uri,
                                              settings.login_failures_per_account,
                                              settings.login_failures_per_address)
 
     install_error_handlers(app)
-    for router in (health_router, auth_router, tenancy_router, users_router, clientes_router,
-                   tarifas_router, lecturas_router, facturacion_router, facturas_router,
-                   pagos_router):
+    for router in (health_router, auth_router, tenancy_router, marca_router, users_router,
+                   clientes_router, tarifas_router, lecturas_router, facturacion_router,
+                   facturas_router, pdf_router, pagos_router):
         app.include_router(router)
 
     # Added innermost first: a request meets RequestContext, BodySizeLimit, CORS, Tenancy.

@@ -21,6 +21,7 @@ from app.core.config import Settings
 from app.core.db import Database, create_engine
 from app.core.rls import provision_roles
 from app.main import create_app
+from app.pdf.renderer import PdfRenderer
 from tests.factories import TEST_SECRET, TenantWorld, make_superadmin, make_tenant
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -117,9 +118,17 @@ def database(connection: AsyncConnection) -> Database:
     return Database(connection, owns_engine=False)
 
 
+@pytest.fixture(scope="session")
+def pdf_renderer() -> Iterator[PdfRenderer]:
+    """One pool of PDF worker processes for the whole run (starting one costs a second)."""
+    renderer = PdfRenderer(workers=2)
+    yield renderer
+    renderer.close()
+
+
 @pytest.fixture
-def app(settings: Settings, database: Database):
-    return create_app(settings, database)
+def app(settings: Settings, database: Database, pdf_renderer: PdfRenderer):
+    return create_app(settings, database, pdf_renderer)
 
 
 @pytest.fixture

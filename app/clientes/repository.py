@@ -1,4 +1,5 @@
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterable, Sequence
 
 from app.clientes.models import Cliente
 from app.core.pagination import PageParams
@@ -12,6 +13,10 @@ class ClienteRepository(TenantRepository[Cliente]):
         return await self.session.scalar(
             self.select().where(Cliente.numero_cuenta == numero_cuenta)
         )
+
+    async def get_many(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Cliente]:
+        rows = await self.session.scalars(self.select().where(Cliente.id.in_(list(ids))))
+        return {cliente.id: cliente for cliente in rows}
 
     async def all(self) -> Sequence[Cliente]:
         return (await self.session.scalars(self.select().order_by(Cliente.numero_cuenta))).all()

@@ -1,7 +1,7 @@
 """Customer accounts: the rules around creating, changing and retiring them."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +43,11 @@ async def get(session: AsyncSession, tenant_id: TenantId, cliente_id: uuid.UUID)
     if cliente is None:
         raise not_found()
     return cliente
+
+
+async def get_many(session: AsyncSession, tenant_id: TenantId,
+                   ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Cliente]:
+    return await ClienteRepository(session, tenant_id).get_many(ids)
 
 
 async def all_of(session: AsyncSession, tenant_id: TenantId) -> Sequence[Cliente]:

@@ -63,6 +63,10 @@ class TooManyRequests(AppError):
     status, type_slug = 429, "too-many-requests"
 
 
+class ServiceUnavailable(AppError):
+    status, type_slug = 503, "service-unavailable"
+
+
 def invalid_fields(problems: dict[str, str]) -> UnprocessableEntity:
     """A 422 for rules a schema cannot check alone, naming each field like pydantic does."""
     return UnprocessableEntity(

@@ -1,4 +1,5 @@
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -19,6 +20,50 @@ class FacturaRepository(TenantRepository[Factura]):
     async def get_with_lines(self, factura_id: uuid.UUID) -> Factura | None:
         return await self.session.scalar(
             self.select().where(Factura.id == factura_id).options(selectinload(Factura.lineas)))
+
+    async def lineas_de(self, factura_ids: Iterable[uuid.UUID]
+                        ) -> dict[uuid.UUID, list[FacturaLinea]]:
+        rows = await self.session.scalars(
+            select(FacturaLinea).where(FacturaLinea.tenant_id == self.tenant_id,
+                                       FacturaLinea.factura_id.in_(list(factura_ids)))
+            .order_by(FacturaLinea.factura_id, FacturaLinea.orden))
+        lineas: dict[uuid.UUID, list[FacturaLinea]] = defaultdict(list)
+        for linea in rows:
+            lineas[linea.factura_id].append(linea)
+        return lineas
+
+    async def consumo_historial(self, cliente_ids: Iterable[uuid.UUID], hasta_periodo: str,
+                                periodos: int) -> dict[uuid.UUID, list[tuple[str, int, bool]]]:
+        """Each account's last `periodos` billed consumptions up to `hasta_periodo`, oldest
+        first, as (periodo, m3, estimated)."""
+        recent = (
+            select(Factura.cliente_id, Factura.periodo, Factura.consumo_m3,
+                   Factura.consumo_estimado,
+                   func.row_number().over(partition_by=Factura.cliente_id,
+                                          order_by=Factura.periodo.desc()).label("n"))
+            .where(Factura.tenant_id == self.tenant_id, Factura.periodo <= hasta_periodo,
+                   Factura.cliente_id.in_(list(cliente_ids)))
+            .subquery())
+        rows = await self.session.execute(
+            select(recent.c.cliente_id, recent.c.periodo, recent.c.consumo_m3,
+                   recent.c.consumo_estimado)
+            .where(recent.c.n <= periodos).order_by(recent.c.cliente_id, recent.c.periodo))
+        historial: dict[uuid.UUID, list[tuple[str, int, bool]]] = defaultdict(list)
+        for cliente_id, periodo, m3, estimado in rows:
+            historial[cliente_id].append((periodo, m3, estimado))
+        return historial
+
+    async def del_periodo(self, periodo: str, *, after_numero: int, limit: int
+                          ) -> Sequence[Factura]:
+        """A page of a period's invoices in number order, after `after_numero` (keyset)."""
+        return (await self.session.scalars(
+            self.select().where(Factura.periodo == periodo, Factura.numero > after_numero)
+            .order_by(Factura.numero).limit(limit))).all()
+
+    async def count_periodo(self, periodo: str) -> int:
+        return await self.session.scalar(
+            select(func.count()).select_from(Factura).where(
+                Factura.tenant_id == self.tenant_id, Factura.periodo == periodo)) or 0
 
     async def get_for_update(self, factura_id: uuid.UUID) -> Factura | None:
         return await self.session.scalar(

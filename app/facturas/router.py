@@ -3,14 +3,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, BackgroundTasks, Query
 
-from app.auth.dependencies import AdminPrincipal, Principal, require_roles
+from app.auth.dependencies import AdminPrincipal
 from app.clientes import service as clientes_service
-from app.core.dependencies import SessionDep, TenantDep
+from app.core.dependencies import DatabaseDep, SessionDep, TenantDep
 from app.core.pagination import Page, PageParamsDep
 from app.core.schemas import Money, OutputSchema
 from app.facturas import service
+from app.facturas.dependencies import InvoiceReader, own_account
 from app.facturas.models import Factura, FacturaEstado
 from app.facturas.schemas import (
     Anulacion,
@@ -22,17 +23,10 @@ from app.facturas.schemas import (
 from app.lecturas.models import PERIODO_PATTERN
 from app.pagos import service as pagos_service
 from app.pagos.schemas import PagoRead
-from app.users.models import Role
+from app.pdf import service as pdf_service
+from app.pdf.dependencies import RendererDep
 
 router = APIRouter(prefix="/api", tags=["facturas"])
-
-# Staff see every invoice of the tenant; a portal user only its own account's.
-Reader = Annotated[Principal, Depends(require_roles(Role.admin, Role.operador, Role.cliente))]
-
-
-def _own_account(principal: Principal) -> uuid.UUID | None:
-    return principal.cliente_id if principal.role == Role.cliente else None
-
 
 def resumen(factura: Factura, today: date) -> FacturaResumen:
     return FacturaResumen.model_validate(factura).model_copy(
@@ -41,14 +35,14 @@ def resumen(factura: Factura, today: date) -> FacturaResumen:
 
 @router.get("/facturas", response_model=Page[FacturaResumen])
 async def list_facturas(
-    principal: Reader, session: SessionDep, tenant: TenantDep, page: PageParamsDep,
+    principal: InvoiceReader, session: SessionDep, tenant: TenantDep, page: PageParamsDep,
     periodo: Annotated[str | None, Query(pattern=PERIODO_PATTERN)] = None,
     estado: FacturaEstado | None = None,
     cliente_id: uuid.UUID | None = None,
     vencidas: Annotated[bool, Query(description="Only invoices past their deadline")] = False,
 ) -> Page[FacturaResumen]:
     today = service.today_in(tenant)
-    if (own := _own_account(principal)) is not None:
+    if (own := own_account(principal)) is not None:
         cliente_id = own
     items, total = await service.list_page(
         session, tenant.id, page, today=today, periodo=periodo, cliente_id=cliente_id,
@@ -57,10 +51,10 @@ async def list_facturas(
 
 
 @router.get("/facturas/{factura_id}", response_model=FacturaDetalle)
-async def get_factura(factura_id: uuid.UUID, principal: Reader, session: SessionDep,
+async def get_factura(factura_id: uuid.UUID, principal: InvoiceReader, session: SessionDep,
                       tenant: TenantDep) -> FacturaDetalle:
     factura = await service.get(session, tenant.id, factura_id,
-                                only_cliente=_own_account(principal))
+                                only_cliente=own_account(principal))
     cliente = await clientes_service.get(session, tenant.id, factura.cliente_id)
     base = resumen(factura, service.today_in(tenant)).model_dump()
     return FacturaDetalle(
@@ -77,9 +71,13 @@ async def get_factura(factura_id: uuid.UUID, principal: Reader, session: Session
 @router.post("/facturas/{factura_id}/anular", response_model=NotaCreditoRead | None,
              summary="Void an invoice: a credit note for its total, the invoice unchanged")
 async def void_factura(factura_id: uuid.UUID, body: Anulacion, principal: AdminPrincipal,
-                       session: SessionDep, tenant: TenantDep) -> NotaCreditoRead | None:
+                       session: SessionDep, tenant: TenantDep, database: DatabaseDep,
+                       renderer: RendererDep, background: BackgroundTasks,
+                       ) -> NotaCreditoRead | None:
     nota = await service.anular(session, tenant.id, factura_id, motivo=body.motivo,
                                 actor_id=principal.user_id)
+    # After the void commits, not inside it: a PDF failure must not undo a void.
+    background.add_task(pdf_service.store_after_void, database, tenant.id, factura_id, renderer)
     return NotaCreditoRead.model_validate(nota) if nota else None
 
 
@@ -94,9 +92,9 @@ class EstadoCuenta(OutputSchema):
 
 @router.get("/clientes/{cliente_id}/estado-cuenta", response_model=EstadoCuenta,
             tags=["clientes"], summary="Account statement: balance, invoices and payments")
-async def estado_cuenta(cliente_id: uuid.UUID, principal: Reader, session: SessionDep,
+async def estado_cuenta(cliente_id: uuid.UUID, principal: InvoiceReader, session: SessionDep,
                         tenant: TenantDep) -> EstadoCuenta:
-    own = _own_account(principal)
+    own = own_account(principal)
     if own is not None and own != cliente_id:
         raise clientes_service.not_found()
     cliente = await clientes_service.get(session, tenant.id, cliente_id)

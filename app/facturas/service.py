@@ -1,7 +1,7 @@
 """Issued invoices: reading them, voiding them through a credit note, account statements."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -14,7 +14,7 @@ from app.core.models import utcnow
 from app.core.pagination import PageParams
 from app.core.sequences import take_next
 from app.core.tenant import ResolvedTenant, TenantId
-from app.facturas.models import Factura, FacturaEstado, NotaCredito
+from app.facturas.models import Factura, FacturaEstado, FacturaLinea, NotaCredito
 from app.facturas.repository import FacturaRepository, NotaCreditoRepository
 
 NOTA_CREDITO_COUNTER = "nota_credito"
@@ -45,9 +45,11 @@ async def list_page(session: AsyncSession, tenant_id: TenantId, params: PagePara
 
 
 async def get(session: AsyncSession, tenant_id: TenantId, factura_id: uuid.UUID, *,
-              only_cliente: uuid.UUID | None = None) -> Factura:
+              only_cliente: uuid.UUID | None = None, with_lines: bool = True) -> Factura:
     """`only_cliente`: a portal user's account; another account's invoice is not found."""
-    factura = await FacturaRepository(session, tenant_id).get_with_lines(factura_id)
+    facturas = FacturaRepository(session, tenant_id)
+    factura = await (facturas.get_with_lines(factura_id) if with_lines
+                     else facturas.get(factura_id))
     if factura is None or (only_cliente is not None and factura.cliente_id != only_cliente):
         raise _not_found()
     return factura
@@ -92,3 +94,25 @@ async def de_cliente(session: AsyncSession, tenant_id: TenantId,
                      cliente_id: uuid.UUID) -> Sequence[Factura]:
     await clientes_service.get(session, tenant_id, cliente_id)
     return await FacturaRepository(session, tenant_id).for_cliente(cliente_id)
+
+
+async def lineas_de(session: AsyncSession, tenant_id: TenantId,
+                    factura_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[FacturaLinea]]:
+    return await FacturaRepository(session, tenant_id).lineas_de(factura_ids)
+
+
+async def consumo_historial(session: AsyncSession, tenant_id: TenantId,
+                            cliente_ids: Iterable[uuid.UUID], hasta_periodo: str, periodos: int,
+                            ) -> dict[uuid.UUID, list[tuple[str, int, bool]]]:
+    return await FacturaRepository(session, tenant_id).consumo_historial(
+        cliente_ids, hasta_periodo, periodos)
+
+
+async def del_periodo(session: AsyncSession, tenant_id: TenantId, periodo: str, *,
+                      after_numero: int, limit: int) -> Sequence[Factura]:
+    return await FacturaRepository(session, tenant_id).del_periodo(
+        periodo, after_numero=after_numero, limit=limit)
+
+
+async def count_periodo(session: AsyncSession, tenant_id: TenantId, periodo: str) -> int:
+    return await FacturaRepository(session, tenant_id).count_periodo(periodo)

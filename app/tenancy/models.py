@@ -1,12 +1,13 @@
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, SmallInteger, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, LargeBinary, SmallInteger, String
+from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from app.core.models import FACTOR, SLUG_LENGTH, Base, Timestamped
 
 DEFAULT_TIMEZONE = "America/Bogota"
+DEFAULT_COLOR = "#1f4e79"
 
 
 class TenantEstado(StrEnum):
@@ -34,6 +35,16 @@ class Tenant(Timestamped, Base):
     # altitude (CRA 750/2016) and the monthly late-payment interest rate.
     consumo_basico_m3: Mapped[int] = mapped_column(SmallInteger, default=11)
     tasa_mora_mensual: Mapped[Decimal] = mapped_column(FACTOR, default=Decimal("0"))
+    # Branding and contact details printed on the invoice; the GLN is what the payment barcode
+    # names the utility by.
+    direccion: Mapped[str | None] = mapped_column(String(200))
+    telefono: Mapped[str | None] = mapped_column(String(30))
+    correo: Mapped[str | None] = mapped_column(String(254))
+    sitio_web: Mapped[str | None] = mapped_column(String(200))
+    gln: Mapped[str | None] = mapped_column(String(13))
+    color_primario: Mapped[str] = mapped_column(String(7), default=DEFAULT_COLOR)
+    logo_media_type: Mapped[str | None] = mapped_column(String(20))
+    logo: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))  # only the PDF needs it
 
     @property
     def slug(self) -> str:

@@ -2,6 +2,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from app.core.pagination import PageParams
 from app.tenancy.models import Tenant
@@ -13,8 +14,11 @@ class TenantsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, slug: str) -> Tenant | None:
-        return await self.session.scalar(select(Tenant).where(Tenant.id == slug))
+    async def get(self, slug: str, *, with_logo: bool = False) -> Tenant | None:
+        statement = select(Tenant).where(Tenant.id == slug)
+        if with_logo:
+            statement = statement.options(undefer(Tenant.logo))
+        return await self.session.scalar(statement)
 
     async def add(self, tenant: Tenant) -> Tenant:
         self.session.add(tenant)

@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import EmailStr, Field, field_validator
 
 from app.core.schemas import InputSchema, OutputSchema
+from app.pdf.codigo_pago import gln_is_valid
 from app.tenancy.constants import SLUG_PATTERN
 from app.tenancy.models import DEFAULT_TIMEZONE, TenantEstado
 from app.users.schemas import Password, UserNombre
@@ -71,3 +72,35 @@ class TenantRead(OutputSchema):
     timezone: str
     created_at: datetime
     updated_at: datetime
+
+
+def _validate_gln(gln: str | None) -> str | None:
+    if gln is not None and not gln_is_valid(gln):
+        raise ValueError("a GLN is 13 digits whose last is the GS1 check digit")
+    return gln
+
+
+class Marca(OutputSchema):
+    """What the utility's invoices show of it."""
+
+    nombre: str
+    nit: str | None
+    direccion: str | None
+    telefono: str | None
+    correo: str | None
+    sitio_web: str | None
+    gln: str | None = Field(description="GS1 Global Location Number for the payment barcode")
+    color_primario: str
+    logo_media_type: str | None = Field(description="image/png or image/jpeg; null: no logo")
+
+
+class MarcaUpdate(InputSchema):
+    direccion: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    telefono: Annotated[str, Field(min_length=1, max_length=30)] | None = None
+    correo: EmailStr | None = None
+    sitio_web: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    gln: Annotated[str, Field(pattern=r"^\d{13}$", examples=["7709998000018"])] | None = None
+    color_primario: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$",
+                                         examples=["#1f4e79"])] | None = None
+
+    _gln = field_validator("gln")(_validate_gln)

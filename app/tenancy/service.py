@@ -1,17 +1,20 @@
-"""Creating, renaming, suspending and reactivating tenants (the platform operator's work)."""
+"""Creating, renaming, suspending and reactivating tenants (the platform operator's work), and
+a tenant's own branding (its admin's)."""
 
+import io
 from collections.abc import Sequence
 
+from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict, NotFound, PayloadTooLarge, invalid_fields
 from app.core.pagination import PageParams
 from app.core.schemas import sent_changes
 from app.core.tenant import TenantId, session_tenant, switch_tenant
 from app.tenancy.constants import PUBLIC_TENANT
 from app.tenancy.models import Tenant, TenantEstado
 from app.tenancy.repository import TenantsRepository
-from app.tenancy.schemas import TenantCreate, TenantUpdate
+from app.tenancy.schemas import MarcaUpdate, TenantCreate, TenantUpdate
 from app.users import service as users_service
 from app.users.models import Role
 from app.users.schemas import UserCreate
@@ -61,4 +64,63 @@ async def update(session: AsyncSession, slug: str, data: TenantUpdate) -> Tenant
     for column, value in changes.items():
         setattr(tenant, column, value)
     await TenantsRepository(session).flush()
+    return tenant
+
+
+# The tenant's own branding, set by its admin.
+
+LOGO_MAX_BYTES = 256 * 1024
+LOGO_MAX_PIXELS = 2000
+LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg"}
+
+
+async def marca(session: AsyncSession, tenant_id: TenantId) -> Tenant:
+    return await get(session, tenant_id)
+
+
+async def update_marca(session: AsyncSession, tenant_id: TenantId, data: MarcaUpdate) -> Tenant:
+    tenant = await get(session, tenant_id)
+    nullable = frozenset({"direccion", "telefono", "correo", "sitio_web", "gln"})
+    for column, value in sent_changes(data, nullable=nullable).items():
+        setattr(tenant, column, value)
+    await TenantsRepository(session).flush()
+    return tenant
+
+
+def _logo_media_type(content: bytes) -> str:
+    if len(content) > LOGO_MAX_BYTES:
+        raise PayloadTooLarge(f"The logo is larger than {LOGO_MAX_BYTES} bytes.")
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()
+            image_format, size = image.format, image.size
+    except (OSError, SyntaxError, ValueError) as error:  # what Pillow raises for a bad image
+        raise invalid_fields({"archivo": "not a PNG or JPEG image"}) from error
+    if image_format not in LOGO_FORMATS:
+        raise invalid_fields({"archivo": f"a {image_format} image; send PNG or JPEG"})
+    if max(size) > LOGO_MAX_PIXELS:
+        raise invalid_fields({"archivo": f"{size[0]}×{size[1]} px; at most {LOGO_MAX_PIXELS} "
+                                         "px a side"})
+    return LOGO_FORMATS[image_format]
+
+
+async def set_logo(session: AsyncSession, tenant_id: TenantId, content: bytes) -> Tenant:
+    media_type = _logo_media_type(content)
+    tenant = await get(session, tenant_id)
+    tenant.logo, tenant.logo_media_type = content, media_type
+    await TenantsRepository(session).flush()
+    return tenant
+
+
+async def remove_logo(session: AsyncSession, tenant_id: TenantId) -> None:
+    tenant = await get(session, tenant_id)
+    tenant.logo, tenant.logo_media_type = None, None
+    await TenantsRepository(session).flush()
+
+
+async def with_logo(session: AsyncSession, tenant_id: TenantId) -> Tenant:
+    """The tenant with its logo's bytes loaded (a deferred column)."""
+    tenant = await TenantsRepository(session).get(tenant_id, with_logo=True)
+    if tenant is None:
+        raise NotFound(f"No tenant '{tenant_id}'.")
     return tenant

@@ -1,0 +1,12 @@
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.pdf.renderer import PdfRenderer
+
+
+def get_renderer(request: Request) -> PdfRenderer:
+    return request.app.state.pdf_renderer
+
+
+RendererDep = Annotated[PdfRenderer, Depends(get_renderer)]
