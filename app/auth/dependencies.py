@@ -10,7 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from app.core.dependencies import SessionDep, SettingsDep, TenantIdDep
 from app.core.errors import Forbidden, Unauthorized
-from app.core.security import InvalidToken, decode_access_token
+from app.core.security import InvalidToken, read_access_token
 from app.core.tenant import TenantId
 from app.users.models import Role
 from app.users.repository import UserRepository
@@ -45,7 +45,7 @@ async def get_current_principal(
     if not token:
         raise Unauthorized("Not authenticated: send 'Authorization: Bearer <token>'.")
     try:
-        claims = decode_access_token(settings, token)
+        claims = read_access_token(settings, token, request.state)
     except InvalidToken as exc:
         raise Unauthorized(exc.reason) from exc
     if claims.tenant_id != tenant_id:
@@ -68,7 +68,7 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
     allowed = frozenset(roles)
     names = ", ".join(sorted(allowed))
 
-    def guard(principal: CurrentPrincipal) -> Principal:
+    async def guard(principal: CurrentPrincipal) -> Principal:
         if principal.role not in allowed:
             raise Forbidden(f"This action requires one of the roles: {names}.")
         return principal

@@ -12,7 +12,7 @@ from app.core.dependencies import SessionDep, SettingsDep, TenantIdDep
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-def get_throttle(request: Request) -> LoginThrottle:
+async def get_throttle(request: Request) -> LoginThrottle:
     return request.app.state.login_throttle
 
 

@@ -11,22 +11,22 @@ from app.core.db import Database
 from app.core.tenant import ResolvedTenant, TenantId
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     return request.app.state.database
 
 
-def get_tenant(request: Request) -> ResolvedTenant:
+async def get_tenant(request: Request) -> ResolvedTenant:
     tenant = getattr(request.state, "tenant", None)
     if tenant is None:  # only /api routes are resolved; a route outside it must not ask
         raise RuntimeError("no tenant was resolved for this request")
     return tenant
 
 
-def get_tenant_id(tenant: Annotated[ResolvedTenant, Depends(get_tenant)]) -> TenantId:
+async def get_tenant_id(tenant: Annotated[ResolvedTenant, Depends(get_tenant)]) -> TenantId:
     return tenant.id
 
 

@@ -5,11 +5,12 @@ SELECT it makes filters by the tenant, every INSERT sets it. (The session's safe
 `app.core.tenant` and, on PostgreSQL, row-level security stand behind it.)
 """
 
+import functools
 import uuid
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.models import TenantScoped
@@ -17,6 +18,13 @@ from app.core.pagination import PageParams
 from app.core.tenant import TenantId
 
 M = TypeVar("M", bound=TenantScoped)  # with an `id` (UUIDKeyed)
+
+
+@functools.cache
+def _by_id(model: type[M]) -> Select[tuple[M]]:
+    """One statement per model, built once: a look-up by key runs on almost every request."""
+    return select(model).where(model.tenant_id == bindparam("tenant_id"),
+                               model.id == bindparam("id"))
 
 
 class TenantRepository(Generic[M]):
@@ -32,7 +40,8 @@ class TenantRepository(Generic[M]):
         return select(self.model).where(self.model.tenant_id == self.tenant_id)
 
     async def get(self, id_: uuid.UUID) -> M | None:
-        return await self.session.scalar(self.select().where(self.model.id == id_))
+        return await self.session.scalar(_by_id(self.model),
+                                         {"tenant_id": self.tenant_id, "id": id_})
 
     async def add(self, obj: M) -> M:
         obj.tenant_id = self.tenant_id

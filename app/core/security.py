@@ -49,6 +49,10 @@ class InvalidToken(Exception):
         self.reason = reason
 
 
+# Where the tenancy middleware leaves (token, claims) for the auth dependency.
+TOKEN_CLAIMS_STATE = "token_claims"  # noqa: S105 - a key name, not a secret
+
+
 @dataclass(frozen=True)
 class TokenClaims:
     user_id: uuid.UUID
@@ -56,6 +60,11 @@ class TokenClaims:
     role: str
     cliente_id: uuid.UUID | None
     jti: str
+    expires_at: int  # seconds since the epoch
+
+    def check_not_expired(self) -> None:
+        if self.expires_at <= datetime.now(UTC).timestamp():
+            raise InvalidToken("The access token has expired.")
 
 
 def create_access_token(settings: Settings, *, user_id: uuid.UUID, tenant_id: str, role: str,
@@ -73,6 +82,17 @@ def create_access_token(settings: Settings, *, user_id: uuid.UUID, tenant_id: st
     }
     token = jwt.encode(claims, settings.secret_key, algorithm=settings.jwt_algorithm)
     return token, int(lifetime.total_seconds())
+
+
+def read_access_token(settings: Settings, token: str, state: Any) -> TokenClaims:
+    """A request's bearer token, checked: the claims the tenancy middleware decoded for this
+    very token when there are, else decoded here. Raises InvalidToken."""
+    decoded = getattr(state, TOKEN_CLAIMS_STATE, None)
+    if decoded is None or decoded[0] != token:
+        return decode_access_token(settings, token)
+    claims = decoded[1]
+    claims.check_not_expired()
+    return claims
 
 
 def decode_access_token(settings: Settings, token: str, *, verify_exp: bool = True,
@@ -97,6 +117,7 @@ def decode_access_token(settings: Settings, token: str, *, verify_exp: bool = Tr
             role=str(payload["role"]),
             cliente_id=uuid.UUID(cliente_id) if cliente_id else None,
             jti=str(payload["jti"]),
+            expires_at=int(payload["exp"]),
         )
     except (KeyError, ValueError, TypeError) as exc:
         raise InvalidToken("The access token is invalid.") from exc

@@ -24,7 +24,7 @@ from app.tarifas import service as tarifas_service
 from app.tarifas.schemas import FactorIn, TarifaCreate
 from app.tenancy import service as tenancy_service
 from app.tenancy.constants import PUBLIC_TENANT
-from app.tenancy.schemas import TenantCreate
+from app.tenancy.schemas import MarcaUpdate, TenantCreate
 from app.users import service as users_service
 from app.users.models import Role
 from app.users.schemas import UserCreate
@@ -105,6 +105,10 @@ async def seed_demo(database: Database) -> bool:
             ), actor_role=None)
 
         await switch_tenant(session, DEMO_TENANT)
+        await tenancy_service.update_marca(session, DEMO_TENANT, MarcaUpdate(
+            direccion="Calle 5 # 4-32, Zipaquirá, Cundinamarca", telefono="(601) 852 3000",
+            correo="pqr@acueducto-demo.co", sitio_web="www.acueducto-demo.co",
+            gln="7709998000018", color_primario="#1f6f8b"))
         for cliente in demo_clientes():
             await clientes_service.create(session, DEMO_TENANT, cliente)
         for login in DEMO_LOGINS[1:]:

@@ -33,7 +33,7 @@ def estado_visible(factura: Factura, today: date) -> FacturaEstado:
     return estado
 
 
-def _not_found() -> NotFound:
+def not_found() -> NotFound:
     return NotFound("No such factura in this tenant.")
 
 
@@ -51,7 +51,7 @@ async def get(session: AsyncSession, tenant_id: TenantId, factura_id: uuid.UUID,
     factura = await (facturas.get_with_lines(factura_id) if with_lines
                      else facturas.get(factura_id))
     if factura is None or (only_cliente is not None and factura.cliente_id != only_cliente):
-        raise _not_found()
+        raise not_found()
     return factura
 
 
@@ -64,7 +64,7 @@ async def anular(session: AsyncSession, tenant_id: TenantId, factura_id: uuid.UU
     facturas = FacturaRepository(session, tenant_id)
     factura = await facturas.get_for_update(factura_id)
     if factura is None:
-        raise _not_found()
+        raise not_found()
     if factura.estado == FacturaEstado.anulada:
         raise Conflict("The factura is already voided.")
     if factura.estado == FacturaEstado.trasladada:

@@ -5,7 +5,7 @@ from fastapi import Depends, Request
 from app.pdf.renderer import PdfRenderer
 
 
-def get_renderer(request: Request) -> PdfRenderer:
+async def get_renderer(request: Request) -> PdfRenderer:
     return request.app.state.pdf_renderer
 
 

@@ -2,22 +2,32 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, and_, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import undefer
 
 from app.core.db import is_postgres
 from app.core.repository import TenantRepository
+from app.facturas.models import Factura
 from app.pdf.models import FacturaPdf
+
+_FOR_DOWNLOAD = (
+    select(Factura.numero, Factura.cliente_id, Factura.estado, FacturaPdf.variante,
+           FacturaPdf.etag, FacturaPdf.contenido)
+    .outerjoin(FacturaPdf, and_(FacturaPdf.tenant_id == Factura.tenant_id,
+                                FacturaPdf.factura_id == Factura.id))
+    .where(Factura.tenant_id == bindparam("tenant_id"), Factura.id == bindparam("factura_id"))
+)
 
 
 class FacturaPdfRepository(TenantRepository[FacturaPdf]):
     model = FacturaPdf
 
-    async def get_for(self, factura_id: uuid.UUID) -> FacturaPdf | None:
-        return await self.session.scalar(
-            self.select().where(FacturaPdf.factura_id == factura_id)
-            .options(undefer(FacturaPdf.contenido)))
+    async def for_download(self, factura_id: uuid.UUID) -> Row[Any] | None:
+        """The invoice's number, account and estado with its stored PDF, if any: the one
+        query a download of a stored PDF needs."""
+        result = await self.session.execute(
+            _FOR_DOWNLOAD, {"tenant_id": self.tenant_id, "factura_id": factura_id})
+        return result.one_or_none()
 
     async def variantes(self, factura_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
         rows = await self.session.execute(

@@ -35,10 +35,11 @@ class PdfFactura:
     contenido: bytes
 
 
-def variante(factura: Factura) -> str:
-    """What a stored PDF must have been rendered from to be served for this invoice now."""
-    estado = "anulada" if factura.estado == FacturaEstado.anulada else "emitida"
-    return f"{plantilla.VERSION}-{estado}"
+def variante(estado: str) -> str:
+    """What a stored PDF must have been rendered from to be served for an invoice in this
+    estado now: the template's version, and whether it shows ANULADA."""
+    impreso = "anulada" if estado == FacturaEstado.anulada else "emitida"
+    return f"{plantilla.VERSION}-{impreso}"
 
 
 def etag_of(contenido: bytes) -> str:
@@ -48,12 +49,14 @@ def etag_of(contenido: bytes) -> str:
 async def descargar(session: AsyncSession, tenant_id: TenantId, factura_id: uuid.UUID,
                     renderer: PdfRenderer, *, only_cliente: uuid.UUID | None = None,
                     ) -> PdfFactura:
-    """The invoice's PDF: the stored one when it is current, else rendered now and stored."""
-    factura = await facturas_service.get(session, tenant_id, factura_id,
-                                         only_cliente=only_cliente, with_lines=False)
-    stored = await FacturaPdfRepository(session, tenant_id).get_for(factura.id)
-    if stored is not None and stored.variante == variante(factura):
-        return PdfFactura(factura.numero, stored.etag, stored.contenido)
+    """The invoice's PDF: the stored one when it is current, else rendered now and stored.
+    `only_cliente`: a portal user's account; another account's invoice is not found."""
+    found = await FacturaPdfRepository(session, tenant_id).for_download(factura_id)
+    if found is None or (only_cliente is not None and found.cliente_id != only_cliente):
+        raise facturas_service.not_found()
+    if found.variante == variante(found.estado):
+        return PdfFactura(found.numero, found.etag, found.contenido)
+    factura = await facturas_service.get(session, tenant_id, factura_id, with_lines=False)
     (row,) = await render_and_store(session, tenant_id, [factura], renderer)
     return PdfFactura(factura.numero, row["etag"], row["contenido"])
 
@@ -64,7 +67,7 @@ async def render_and_store(session: AsyncSession, tenant_id: TenantId,
     documentos = await build_documents(session, tenant_id, facturas)
     pdfs = await renderer.render_many(documentos)
     now = utcnow()
-    rows = [{"factura_id": factura.id, "variante": variante(factura), "etag": etag_of(pdf),
+    rows = [{"factura_id": factura.id, "variante": variante(factura.estado), "etag": etag_of(pdf),
              "tamano_bytes": len(pdf), "contenido": pdf, "created_at": now}
             for factura, pdf in zip(facturas, pdfs, strict=True)]
     await FacturaPdfRepository(session, tenant_id).save(rows)
@@ -88,7 +91,7 @@ async def pending(session: AsyncSession, tenant_id: TenantId,
                   facturas: Sequence[Factura]) -> list[Factura]:
     """Those of `facturas` whose stored PDF is missing or out of date."""
     stored = await FacturaPdfRepository(session, tenant_id).variantes(f.id for f in facturas)
-    return [f for f in facturas if stored.get(f.id) != variante(f)]
+    return [f for f in facturas if stored.get(f.id) != variante(f.estado)]
 
 
 def _empresa(tenant: Tenant) -> Empresa:

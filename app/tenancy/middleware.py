@@ -9,7 +9,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.core.config import Settings
 from app.core.errors import send_problem
-from app.core.security import InvalidToken, decode_access_token
+from app.core.security import TOKEN_CLAIMS_STATE, InvalidToken, TokenClaims, decode_access_token
 from app.tenancy.constants import PUBLIC_TENANT, SLUG_PATTERN
 from app.tenancy.directory import TenantDirectory
 from app.tenancy.models import TenantEstado
@@ -29,7 +29,9 @@ class TenancyMiddleware:
             return
 
         headers = Headers(scope=scope)
-        token_tenant = self._token_tenant(headers.get("authorization"))
+        state = scope.setdefault("state", {})
+        claims = self._token_claims(headers.get("authorization"), state)
+        token_tenant = claims.tenant_id if claims is not None else None
         slug = headers.get(TENANT_HEADER) or token_tenant or PUBLIC_TENANT
 
         if not SLUG_PATTERN.fullmatch(slug):
@@ -50,20 +52,25 @@ class TenancyMiddleware:
                                type_slug="tenant-mismatch")
             return
 
-        scope.setdefault("state", {})["tenant"] = tenant
+        state["tenant"] = tenant
         await self.app(scope, receive, send)
 
-    def _token_tenant(self, authorization: str | None) -> str | None:
-        """The tenant of a well-signed bearer token (expired or not); None otherwise.
+    def _token_claims(self, authorization: str | None, state: dict) -> TokenClaims | None:
+        """The claims of a well-signed bearer token (expired or not); None otherwise. They
+        are kept in the request state with their token, so the auth dependency does not
+        decode it again (it checks the expiry).
 
         A token that fails here is left to the auth dependency, which answers 401.
         """
         if not authorization:
             return None
         scheme, _, token = authorization.partition(" ")
+        token = token.strip()
         if scheme.lower() != "bearer" or not token:
             return None
         try:
-            return decode_access_token(self.settings, token.strip(), verify_exp=False).tenant_id
+            claims = decode_access_token(self.settings, token, verify_exp=False)
         except InvalidToken:
             return None
+        state[TOKEN_CLAIMS_STATE] = (token, claims)
+        return claims
