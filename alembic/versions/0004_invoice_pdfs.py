@@ -48,6 +48,8 @@ def upgrade() -> None:
             name=op.f("fk_factura_pdfs_tenant_id_factura_id_facturas")),
     )
     if op.get_bind().dialect.name == "postgresql":
+        # PDFs are compressed already: store them out of line without trying again.
+        op.execute("ALTER TABLE factura_pdfs ALTER COLUMN contenido SET STORAGE EXTERNAL")
         for statement in enable_tenant_rls_sql("factura_pdfs"):
             op.execute(statement)
 
