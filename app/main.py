@@ -21,6 +21,7 @@ from app.lecturas.router import router as lecturas_router
 from app.pagos.router import router as pagos_router
 from app.pdf.renderer import PdfRenderer
 from app.pdf.router import router as pdf_router
+from app.pqrs.router import router as pqrs_router
 from app.tarifas.router import router as tarifas_router
 from app.tenancy.directory import TenantDirectory
 from app.tenancy.middleware import TenancyMiddleware
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app)
     for router in (health_router, auth_router, tenancy_router, marca_router, users_router,
                    clientes_router, tarifas_router, lecturas_router, facturacion_router,
-                   facturas_router, pdf_router, pagos_router):
+                   facturas_router, pdf_router, pagos_router, pqrs_router):
         app.include_router(router)
 
     # Added innermost first: a request meets RequestContext, BodySizeLimit, CORS, Tenancy.

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, text
 
 from app.core.db import Database, create_engine
-from app.core.tenant import TenantId
+from app.core.tenant import ResolvedTenant, TenantId
 from app.facturacion import service as facturacion_service
 from app.facturacion.schemas import PeriodoCreate
 from app.facturas.models import Factura
@@ -19,6 +19,8 @@ from app.lecturas import service as lecturas_service
 from app.lecturas.schemas import LecturaCreate
 from app.main import create_app
 from app.pagos.models import Pago
+from app.pqrs import service as pqrs_service
+from app.pqrs.schemas import PqrCreate
 from app.tarifas import service as tarifas_service
 from app.tarifas.schemas import TarifaCreate
 from app.users.models import Role
@@ -28,8 +30,9 @@ from tests.factories import TenantWorld, make_tenant
 pytestmark = pytest.mark.postgres
 
 TENANT_TABLES_IN_DELETE_ORDER = (
-    "pagos", "notas_credito", "factura_lineas", "facturas", "lecturas", "periodos",
-    "tarifa_factores", "tarifas", "consecutivos", "users", "clientes",
+    "pqr_eventos", "pqrs", "factura_pdfs", "pagos", "notas_credito", "factura_lineas",
+    "facturas", "lecturas", "periodos", "tarifa_factores", "tarifas", "consecutivos",
+    "users", "clientes",
 )
 
 
@@ -99,3 +102,22 @@ async def test_parallel_identical_payments_with_one_key_pay_once(committed, sett
         paid = await session.scalar(select(Factura.valor_pagado).where(Factura.id == factura.id))
     assert len(pagos) == 1
     assert paid == D("1000.00")
+
+
+async def test_concurrent_filings_get_consecutive_radicados(committed):
+    database, world = committed
+    tenant_id = TenantId(world.slug)
+    tenant = ResolvedTenant(id=tenant_id, nombre=world.slug, estado="activo",
+                            timezone="America/Bogota")
+    actor = pqrs_service.Actor(user_id=world.users[Role.cliente].id,
+                               cliente_id=world.cliente.id)
+
+    async def file(n: int) -> str:
+        async with database.session(tenant_id) as session:
+            pqr = await pqrs_service.file(session, tenant, PqrCreate(
+                tipo="queja", asunto=f"Queja {n}", descripcion="Sin agua desde ayer"), actor)
+            return pqr.radicado
+
+    radicados = await asyncio.gather(*(file(n) for n in range(8)))
+    year = radicados[0][4:8]
+    assert sorted(radicados) == [f"PQR-{year}-{n:06d}" for n in range(1, 9)]

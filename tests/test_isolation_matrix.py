@@ -95,6 +95,21 @@ ENDPOINTS = [
     Endpoint("PATCH", "/api/marca", ADMIN, {"telefono": "6017654321"}),
     Endpoint("PUT", "/api/marca/logo", ADMIN),
     Endpoint("DELETE", "/api/marca/logo", ADMIN),
+    Endpoint("GET", "/api/pqrs", READERS),
+    Endpoint("POST", "/api/pqrs", READERS,
+             {"tipo": "peticion", "asunto": "Acceso", "descripcion": "Prueba de acceso",
+              "cliente_id": "{cliente_id}", "canal": "oficina"}),
+    Endpoint("GET", "/api/pqrs/resumen", STAFF),
+    Endpoint("GET", "/api/pqrs/{pqr_id}", READERS, check="/api/pqrs/{pqr_id}"),
+    Endpoint("POST", "/api/pqrs/{pqr_id}/asignar", STAFF, {"operador_id": "{user_id}"},
+             check="/api/pqrs/{pqr_id}"),
+    Endpoint("POST", "/api/pqrs/{pqr_id}/notas", STAFF, {"texto": "nota"},
+             check="/api/pqrs/{pqr_id}"),
+    Endpoint("POST", "/api/pqrs/{pqr_id}/responder", STAFF, {"respuesta": "hecho"},
+             check="/api/pqrs/{pqr_id}"),
+    Endpoint("POST", "/api/pqrs/{pqr_id}/cerrar", STAFF, {}, check="/api/pqrs/{pqr_id}"),
+    Endpoint("POST", "/api/pqrs/{pqr_id}/recurso", READERS, {"descripcion": "no"},
+             check="/api/pqrs/{pqr_id}"),
     Endpoint("GET", "/api/pagos", STAFF),
     Endpoint("POST", "/api/pagos", STAFF,
              {"factura_id": "{factura_id}", "valor": "1.00", "fecha": "2026-11-10",
@@ -126,10 +141,13 @@ async def ids(client, tenant_a: TenantWorld) -> dict[str, str]:
         "factura_id": factura["id"], "valor": "10.00", "fecha": "2026-11-10", "canal": "banco"})
     tarifa = (await client.get("/api/tarifas", headers=tenant_a.headers(Role.admin))
               ).json()["items"][0]
+    pqr = await client.post("/api/pqrs", headers=tenant_a.headers(Role.cliente), json={
+        "tipo": "queja", "asunto": "Matriz", "descripcion": "Una queja de tenant A"})
     return {"cliente_id": str(tenant_a.other_cliente.id),
             "user_id": str(tenant_a.users[Role.operador].id), "slug": tenant_a.slug,
             "tarifa_id": tarifa["id"], "lectura_id": lectura.json()["id"],
-            "periodo": "2026-10", "factura_id": factura["id"], "pago_id": pago.json()["id"]}
+            "periodo": "2026-10", "factura_id": factura["id"], "pago_id": pago.json()["id"],
+            "pqr_id": pqr.json()["id"]}
 
 
 async def call(client, endpoint: Endpoint, ids: dict[str, str], headers: dict):

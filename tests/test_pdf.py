@@ -10,10 +10,11 @@ from barcode.charsets import code128
 from PIL import Image
 from pypdf import PdfReader
 
+from app.core.dates import add_months
 from app.core.tenant import TenantId
 from app.pdf import service as pdf_service
 from app.pdf.codigo_pago import FNC1, CodigoPago, gln_is_valid, gs1_check_digit
-from app.pdf.render import add_months, pesos, porcentaje
+from app.pdf.render import pesos, porcentaje
 from app.users.models import Role
 from tests.billing_helpers import (
     DESIGN_TOTAL,

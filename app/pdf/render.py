@@ -14,6 +14,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
+from app.core.dates import add_months
 from app.pdf.documento import ConsumoPeriodo, FacturaDocumento, Linea
 from app.pdf.plantilla import TEMPLATES
 
@@ -60,17 +61,6 @@ def periodo_nombre(periodo: str) -> str:
 
 def porcentaje(factor: Decimal) -> str:
     return f"{abs(factor) * 100:.2f}".rstrip("0").rstrip(".").replace(".", ",") + " %"
-
-
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):  # the same day, or the month's last
-        try:
-            return date(year, month, candidate)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def concepto(linea: Linea) -> str:

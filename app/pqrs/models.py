@@ -1,0 +1,108 @@
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.models import MONEY, Base, TenantChild, Timestamped, UUIDKeyed
+
+
+class Tipo(StrEnum):
+    peticion = "peticion"
+    queja = "queja"
+    reclamo = "reclamo"
+    recurso = "recurso"  # de reposición, against a response; filed through /recurso
+
+
+class Canal(StrEnum):
+    oficina = "oficina"
+    telefono = "telefono"
+    escrito = "escrito"
+    web = "web"
+
+
+class Estado(StrEnum):
+    radicada = "radicada"
+    en_tramite = "en_tramite"
+    respondida = "respondida"
+    cerrada = "cerrada"
+
+
+class Resultado(StrEnum):
+    favorable = "favorable"  # to the customer: the amount granted is credited
+    desfavorable = "desfavorable"  # the hold is released
+
+
+class Pqr(TenantChild, UUIDKeyed, Timestamped, Base):
+    """A petición, queja, reclamo or recurso, with its legal deadline."""
+
+    __tablename__ = "pqrs"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "radicado"),
+        ForeignKeyConstraint(["tenant_id", "cliente_id"], ["clientes.tenant_id", "clientes.id"]),
+        ForeignKeyConstraint(["tenant_id", "factura_id"], ["facturas.tenant_id", "facturas.id"]),
+        ForeignKeyConstraint(["tenant_id", "asignada_a"], ["users.tenant_id", "users.id"]),
+        ForeignKeyConstraint(["tenant_id", "pqr_origen_id"], ["pqrs.tenant_id", "pqrs.id"]),
+        Index("ix_pqrs_tenant_id_estado_fecha_vencimiento", "tenant_id", "estado",
+              "fecha_vencimiento"),
+        Index("ix_pqrs_tenant_id_cliente_id", "tenant_id", "cliente_id"),
+        CheckConstraint("tipo IN ('peticion', 'queja', 'reclamo', 'recurso')", name="tipo"),
+        CheckConstraint("canal IN ('oficina', 'telefono', 'escrito', 'web')", name="canal"),
+        CheckConstraint("estado IN ('radicada', 'en_tramite', 'respondida', 'cerrada')",
+                        name="estado"),
+        CheckConstraint("valor_reclamado IS NULL OR valor_reclamado > 0",
+                        name="valor_reclamado"),
+    )
+
+    radicado: Mapped[str] = mapped_column(String(20))
+    cliente_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    tipo: Mapped[str] = mapped_column(String(20))
+    canal: Mapped[str] = mapped_column(String(20))
+    asunto: Mapped[str] = mapped_column(String(200))
+    descripcion: Mapped[str] = mapped_column(Text)
+    estado: Mapped[str] = mapped_column(String(20), default=Estado.radicada)
+    factura_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    valor_reclamado: Mapped[Decimal | None] = mapped_column(MONEY)
+    pqr_origen_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # what a recurso appeals
+    asignada_a: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    radicada_por: Mapped[uuid.UUID] = mapped_column(Uuid)
+    radicada_at: Mapped[datetime]
+    fecha_radicacion: Mapped[date] = mapped_column(Date)  # in the tenant's time zone
+    fecha_vencimiento: Mapped[date] = mapped_column(Date)
+    respuesta: Mapped[str | None] = mapped_column(Text)
+    respondida_at: Mapped[datetime | None]
+    fecha_respuesta: Mapped[date | None] = mapped_column(Date)
+    resultado: Mapped[str | None] = mapped_column(String(20))
+    valor_reconocido: Mapped[Decimal | None] = mapped_column(MONEY)
+    cerrada_at: Mapped[datetime | None]
+
+
+class PqrEvento(TenantChild, Base):
+    """One line of a PQR's timeline: who did what, when, and the move of estado it made."""
+
+    __tablename__ = "pqr_eventos"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "pqr_id"], ["pqrs.tenant_id", "pqrs.id"]),
+    )
+
+    pqr_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    orden: Mapped[int] = mapped_column(Integer, primary_key=True)
+    accion: Mapped[str] = mapped_column(String(20))
+    estado_desde: Mapped[str | None] = mapped_column(String(20))
+    estado_hasta: Mapped[str] = mapped_column(String(20))
+    texto: Mapped[str | None] = mapped_column(Text)
+    publico: Mapped[bool]  # internal notes are not shown to the customer
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime]

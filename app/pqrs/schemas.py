@@ -1,0 +1,107 @@
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import Field
+
+from app.core.schemas import InputSchema, Money, OutputSchema
+from app.pqrs.models import Canal, Estado, Resultado, Tipo
+
+Texto = Annotated[str, Field(min_length=1, max_length=10_000)]
+Valor = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+
+
+class PqrCreate(InputSchema):
+    tipo: Annotated[Tipo, Field(description="peticion, queja or reclamo (a recurso is filed "
+                                            "with POST /api/pqrs/{id}/recurso)")]
+    asunto: Annotated[str, Field(min_length=3, max_length=200)]
+    descripcion: Texto
+    cliente_id: uuid.UUID | None = Field(
+        default=None, description="Staff: the account it is about; a portal user's own account")
+    canal: Canal | None = Field(default=None, description="Staff: how it arrived; web for "
+                                                          "the portal")
+    factura_id: uuid.UUID | None = Field(default=None, description="reclamo: the invoice")
+    valor_reclamado: Valor | None = Field(default=None,
+                                          description="reclamo: the disputed amount")
+
+
+class RecursoCreate(InputSchema):
+    descripcion: Texto
+    canal: Canal | None = None
+
+
+class Asignacion(InputSchema):
+    operador_id: uuid.UUID
+
+
+class Nota(InputSchema):
+    texto: Texto
+
+
+class Respuesta(InputSchema):
+    respuesta: Texto
+
+
+class Cierre(InputSchema):
+    resultado: Resultado | None = Field(
+        default=None, description="reclamo on an invoice: favorable credits the amount "
+                                  "granted, desfavorable releases the hold")
+    valor_reconocido: Valor | None = Field(
+        default=None, description="favorable: the amount granted (default: all disputed)")
+
+
+class EventoRead(OutputSchema):
+    orden: int
+    accion: str
+    estado_desde: Estado | None
+    estado_hasta: Estado
+    texto: str | None
+    publico: bool
+    actor_id: uuid.UUID | None
+    created_at: datetime
+
+
+class PqrRead(OutputSchema):
+    id: uuid.UUID
+    radicado: str
+    cliente_id: uuid.UUID
+    tipo: Tipo
+    canal: Canal
+    asunto: str
+    descripcion: str
+    estado: Estado
+    factura_id: uuid.UUID | None
+    valor_reclamado: Money | None
+    pqr_origen_id: uuid.UUID | None
+    asignada_a: uuid.UUID | None
+    radicada_at: datetime
+    fecha_radicacion: date
+    fecha_vencimiento: date
+    respuesta: str | None
+    respondida_at: datetime | None
+    resultado: Resultado | None
+    valor_reconocido: Money | None
+    cerrada_at: datetime | None
+    dias_habiles_restantes: int = Field(
+        description="Business days left to answer; negative when the deadline has passed")
+    vencida: bool = Field(description="Unanswered past its deadline")
+    silencio_positivo: bool = Field(
+        description="No answer within the deadline: granted by silencio administrativo "
+                    "positivo (Ley 142 art. 158)")
+
+
+class PqrDetalle(PqrRead):
+    eventos: list[EventoRead]
+
+
+class ResumenPqrs(OutputSchema):
+    desde: date
+    hasta: date
+    total: int
+    por_estado: dict[Estado, int]
+    por_tipo: dict[Tipo, int]
+    respondidas: int
+    respondidas_a_tiempo: int
+    proporcion_a_tiempo: float | None = Field(
+        description="Share of the answered PQRs answered within their deadline")

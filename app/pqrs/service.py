@@ -1,0 +1,281 @@
+"""The PQR desk: filing with a radicado and a legal deadline, the workflow, the timeline."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.clientes import service as clientes_service
+from app.core.dates import add_months
+from app.core.errors import Conflict, NotFound, invalid_fields
+from app.core.models import utcnow
+from app.core.pagination import PageParams
+from app.core.sequences import take_next
+from app.core.tenant import ResolvedTenant, TenantId
+from app.facturas import service as facturas_service
+from app.pqrs import plazos
+from app.pqrs.models import Canal, Estado, Pqr, PqrEvento, Resultado, Tipo
+from app.pqrs.repository import PqrRepository
+from app.pqrs.schemas import Cierre, PqrCreate, RecursoCreate
+from app.users import service as users_service
+from app.users.models import Role
+
+PLAZO_RESPUESTA = 15  # business days to answer (Ley 142 art. 158)
+PLAZO_RECURSO = 5  # business days to appeal a response
+MESES_RECLAMO = 5  # an invoice may be claimed up to five months after issue (art. 154)
+# Which action may move a PQR from which estado, and where to.
+MOVES = {
+    "asignada": ({Estado.radicada, Estado.en_tramite}, Estado.en_tramite),
+    "respondida": ({Estado.en_tramite}, Estado.respondida),
+    "cerrada": ({Estado.respondida}, Estado.cerrada),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: a user, with the account a portal user is bound to."""
+
+    user_id: uuid.UUID
+    cliente_id: uuid.UUID | None  # set for a portal user: only that account's PQRs
+
+    @property
+    def es_portal(self) -> bool:
+        return self.cliente_id is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Plazo:
+    dias_habiles_restantes: int
+    vencida: bool
+    silencio_positivo: bool
+
+
+def hoy(tenant: ResolvedTenant) -> date:
+    return datetime.now(ZoneInfo(tenant.timezone)).date()
+
+
+def plazo(pqr: Pqr, today: date) -> Plazo:
+    """Where a PQR stands against its deadline. Unanswered past it, or answered after it,
+    the customer's request is granted (silencio administrativo positivo)."""
+    answered = pqr.fecha_respuesta
+    until = answered or today  # an answered PQR keeps the margin it was answered with
+    return Plazo(dias_habiles_restantes=plazos.habiles_entre(until, pqr.fecha_vencimiento),
+                 vencida=answered is None and today > pqr.fecha_vencimiento,
+                 silencio_positivo=until > pqr.fecha_vencimiento)
+
+
+def not_found() -> NotFound:
+    return NotFound("No such PQR in this tenant.")
+
+
+async def get(session: AsyncSession, tenant_id: TenantId, pqr_id: uuid.UUID, *,
+              only_cliente: uuid.UUID | None = None, for_update: bool = False) -> Pqr:
+    pqrs = PqrRepository(session, tenant_id)
+    pqr = await (pqrs.get_for_update(pqr_id) if for_update else pqrs.get(pqr_id))
+    if pqr is None or (only_cliente is not None and pqr.cliente_id != only_cliente):
+        raise not_found()
+    return pqr
+
+
+async def eventos(session: AsyncSession, tenant_id: TenantId, pqr: Pqr, *,
+                  solo_publicos: bool) -> Sequence[PqrEvento]:
+    return await PqrRepository(session, tenant_id).eventos(pqr.id, solo_publicos=solo_publicos)
+
+
+async def _radicar(session: AsyncSession, tenant: ResolvedTenant, pqr: Pqr,
+                   actor: Actor) -> Pqr:
+    """Numbers, dates and stores a new PQR with its first timeline event."""
+    now = utcnow()
+    filed_on = now.astimezone(ZoneInfo(tenant.timezone)).date()
+    numero = await take_next(session, tenant.id, f"pqr-{filed_on.year}")
+    pqr.radicado = f"PQR-{filed_on.year}-{numero:06d}"
+    pqr.estado = Estado.radicada
+    pqr.radicada_por, pqr.radicada_at, pqr.fecha_radicacion = actor.user_id, now, filed_on
+    pqr.fecha_vencimiento = plazos.sumar_habiles(filed_on, PLAZO_RESPUESTA)
+    pqrs = PqrRepository(session, tenant.id)
+    await pqrs.add(pqr)
+    await pqrs.add_evento(PqrEvento(pqr_id=pqr.id, accion="radicada", estado_desde=None,
+                                    estado_hasta=Estado.radicada, texto=pqr.asunto,
+                                    publico=True, actor_id=actor.user_id, created_at=now))
+    return pqr
+
+
+async def _check_claim(session: AsyncSession, tenant: ResolvedTenant, cliente_id: uuid.UUID,
+                       data: PqrCreate) -> None:
+    if data.tipo != Tipo.reclamo:
+        if data.factura_id is not None or data.valor_reclamado is not None:
+            raise invalid_fields({"factura_id": "only a reclamo names an invoice and an "
+                                                "amount"})
+        return
+    if data.factura_id is None:
+        if data.valor_reclamado is not None:
+            raise invalid_fields({"factura_id": "a disputed amount needs the invoice"})
+        return
+    factura = await facturas_service.get(session, tenant.id, data.factura_id,
+                                         only_cliente=cliente_id, with_lines=False)
+    oldest = add_months(hoy(tenant), -MESES_RECLAMO)
+    if factura.fecha_expedicion < oldest:
+        raise invalid_fields({"factura_id": f"issued on {factura.fecha_expedicion}: more than "
+                                            f"{MESES_RECLAMO} months ago (Ley 142 art. 154)"})
+    if data.valor_reclamado is None:
+        raise invalid_fields({"valor_reclamado": "a reclamo on an invoice says how much of it "
+                                                 "is disputed"})
+    if data.valor_reclamado > factura.total:
+        raise invalid_fields({"valor_reclamado": f"above the invoice's total {factura.total}"})
+
+
+async def file(session: AsyncSession, tenant: ResolvedTenant, data: PqrCreate,
+               actor: Actor) -> Pqr:
+    if data.tipo == Tipo.recurso:
+        raise invalid_fields({"tipo": "a recurso is filed against a response: "
+                                      "POST /api/pqrs/{id}/recurso"})
+    if actor.es_portal:
+        if data.cliente_id not in (None, actor.cliente_id):
+            raise clientes_service.not_found()
+        cliente_id, canal = actor.cliente_id, data.canal or Canal.web
+    else:
+        if data.cliente_id is None or data.canal is None:
+            raise invalid_fields({field: "staff name the account and the channel" for field
+                                  in ("cliente_id", "canal") if getattr(data, field) is None})
+        cliente_id, canal = data.cliente_id, data.canal
+    await clientes_service.get(session, tenant.id, cliente_id)
+    await _check_claim(session, tenant, cliente_id, data)
+    return await _radicar(session, tenant, Pqr(
+        cliente_id=cliente_id, tipo=data.tipo, canal=canal, asunto=data.asunto,
+        descripcion=data.descripcion, factura_id=data.factura_id,
+        valor_reclamado=data.valor_reclamado), actor)
+
+
+async def file_recurso(session: AsyncSession, tenant: ResolvedTenant, pqr_id: uuid.UUID,
+                       data: RecursoCreate, actor: Actor) -> Pqr:
+    """A recurso de reposición against a response, within five business days of it."""
+    original = await get(session, tenant.id, pqr_id, only_cliente=actor.cliente_id,
+                         for_update=True)
+    if original.tipo == Tipo.recurso:
+        raise Conflict("A recurso is not appealed with another recurso here.")
+    if original.fecha_respuesta is None:
+        raise Conflict(f"The PQR is {original.estado}: a recurso is filed against a response.")
+    limite = plazos.sumar_habiles(original.fecha_respuesta, PLAZO_RECURSO)
+    if hoy(tenant) > limite:
+        raise invalid_fields({"pqr": f"the response of {original.fecha_respuesta} could be "
+                                     f"appealed until {limite} ({PLAZO_RECURSO} business days)"})
+    recurso = await _radicar(session, tenant, Pqr(
+        cliente_id=original.cliente_id, tipo=Tipo.recurso,
+        canal=data.canal or (Canal.web if actor.es_portal else Canal.escrito),
+        asunto=f"Recurso contra {original.radicado}", descripcion=data.descripcion,
+        factura_id=original.factura_id, pqr_origen_id=original.id), actor)
+    await PqrRepository(session, tenant.id).add_evento(PqrEvento(
+        pqr_id=original.id, accion="recurso", estado_desde=original.estado,
+        estado_hasta=original.estado, texto=recurso.radicado, publico=True,
+        actor_id=actor.user_id, created_at=utcnow()))
+    return recurso
+
+
+async def _move(session: AsyncSession, tenant_id: TenantId, pqr: Pqr, accion: str,
+                actor: Actor, texto: str | None) -> None:
+    allowed, target = MOVES[accion]
+    if pqr.estado not in allowed:
+        raise Conflict(f"A PQR that is {pqr.estado} cannot be {accion} (it must be "
+                       f"{' or '.join(sorted(allowed))}).")
+    await PqrRepository(session, tenant_id).add_evento(PqrEvento(
+        pqr_id=pqr.id, accion=accion, estado_desde=pqr.estado, estado_hasta=target,
+        texto=texto, publico=True, actor_id=actor.user_id, created_at=utcnow()))
+    pqr.estado = target
+
+
+async def assign(session: AsyncSession, tenant_id: TenantId, pqr_id: uuid.UUID,
+                 operador_id: uuid.UUID, actor: Actor) -> Pqr:
+    pqr = await get(session, tenant_id, pqr_id, for_update=True)
+    operador = await users_service.get(session, tenant_id, operador_id)
+    if not operador.activo or operador.role not in (Role.operador, Role.admin):
+        raise invalid_fields({"operador_id": "not an active operador or admin of the tenant"})
+    await _move(session, tenant_id, pqr, "asignada", actor, None)
+    pqr.asignada_a = operador.id
+    await PqrRepository(session, tenant_id).flush()
+    return pqr
+
+
+async def add_note(session: AsyncSession, tenant_id: TenantId, pqr_id: uuid.UUID, texto: str,
+                   actor: Actor) -> Pqr:
+    pqr = await get(session, tenant_id, pqr_id, for_update=True)
+    if pqr.estado == Estado.cerrada:
+        raise Conflict("The PQR is closed.")
+    await PqrRepository(session, tenant_id).add_evento(PqrEvento(
+        pqr_id=pqr.id, accion="nota", estado_desde=pqr.estado, estado_hasta=pqr.estado,
+        texto=texto, publico=False, actor_id=actor.user_id, created_at=utcnow()))
+    return pqr
+
+
+async def respond(session: AsyncSession, tenant: ResolvedTenant, pqr_id: uuid.UUID,
+                  respuesta: str, actor: Actor) -> Pqr:
+    pqr = await get(session, tenant.id, pqr_id, for_update=True)
+    await _move(session, tenant.id, pqr, "respondida", actor, respuesta)
+    now = utcnow()
+    pqr.respuesta, pqr.respondida_at = respuesta, now
+    pqr.fecha_respuesta = now.astimezone(ZoneInfo(tenant.timezone)).date()
+    await PqrRepository(session, tenant.id).flush()
+    return pqr
+
+
+async def close(session: AsyncSession, tenant_id: TenantId, pqr_id: uuid.UUID, data: Cierre,
+                actor: Actor) -> Pqr:
+    pqr = await get(session, tenant_id, pqr_id, for_update=True)
+    disputa = pqr.tipo == Tipo.reclamo and pqr.valor_reclamado is not None
+    if disputa and data.resultado is None:
+        raise invalid_fields({"resultado": "a claim on an invoice closes favorable or "
+                                           "desfavorable"})
+    if not disputa and (data.resultado is not None or data.valor_reconocido is not None):
+        raise invalid_fields({"resultado": "only a claim on an invoice has a result"})
+    reconocido: Decimal | None = None
+    if data.resultado == Resultado.favorable:
+        reconocido = data.valor_reconocido or pqr.valor_reclamado
+        if pqr.valor_reclamado is not None and reconocido > pqr.valor_reclamado:
+            raise invalid_fields({"valor_reconocido": f"above the disputed "
+                                                      f"{pqr.valor_reclamado}"})
+    elif data.valor_reconocido is not None:
+        raise invalid_fields({"valor_reconocido": "only a favorable result grants an amount"})
+    await _move(session, tenant_id, pqr, "cerrada", actor, data.resultado)
+    pqr.resultado, pqr.valor_reconocido, pqr.cerrada_at = data.resultado, reconocido, utcnow()
+    await PqrRepository(session, tenant_id).flush()
+    return pqr
+
+
+async def list_page(session: AsyncSession, tenant_id: TenantId, params: PageParams, *,
+                    today: date, estado: Estado | None = None, tipo: Tipo | None = None,
+                    asignada_a: uuid.UUID | None = None, cliente_id: uuid.UUID | None = None,
+                    vencidas: bool = False, vencen_en: int | None = None,
+                    ) -> tuple[Sequence[Pqr], int]:
+    vencen_hasta = plazos.sumar_habiles(today, vencen_en) if vencen_en is not None else None
+    return await PqrRepository(session, tenant_id).list_page(
+        params, today=today, estado=estado, tipo=tipo, asignada_a=asignada_a,
+        cliente_id=cliente_id, vencidas=vencidas, vencen_hasta=vencen_hasta)
+
+
+@dataclass(frozen=True, slots=True)
+class Resumen:
+    total: int
+    por_estado: dict[str, int]
+    por_tipo: dict[str, int]
+    respondidas: int
+    respondidas_a_tiempo: int
+
+
+async def summary(session: AsyncSession, tenant_id: TenantId, desde: date,
+                  hasta: date) -> Resumen:
+    if hasta < desde:
+        raise invalid_fields({"hasta": "before desde"})
+    por_estado = dict.fromkeys(Estado, 0)
+    por_tipo = dict.fromkeys(Tipo, 0)
+    total = respondidas = a_tiempo = 0
+    for estado, tipo, count, answered, on_time in await PqrRepository(
+            session, tenant_id).resumen(desde, hasta):
+        por_estado[Estado(estado)] += count
+        por_tipo[Tipo(tipo)] += count
+        total, respondidas, a_tiempo = total + count, respondidas + answered, a_tiempo + on_time
+    return Resumen(total=total, por_estado=por_estado, por_tipo=por_tipo,
+                   respondidas=respondidas, respondidas_a_tiempo=int(a_tiempo))
+

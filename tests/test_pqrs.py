@@ -1,0 +1,309 @@
+"""PQRs: radicados and legal deadlines, the workflow, the timeline, the portal's view, claims
+naming an invoice, and the summary."""
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from app.core.tenant import TenantId
+from app.facturas.models import Factura
+from app.pqrs.models import Pqr
+from app.pqrs.plazos import es_habil, habiles_entre, sumar_habiles
+from app.users.models import Role
+from tests.billing_helpers import bill, invoices, record, setup_billing
+from tests.factories import TenantWorld
+from tests.helpers import assert_problem
+
+# --- business days, worked out by hand on the 2026-2027 calendar ---------------------------
+
+
+@pytest.mark.parametrize(("filed", "due"), [
+    # the issue's example: San José moved to Monday 23 March, Holy Thursday and Good Friday
+    (date(2026, 3, 16), date(2026, 4, 9)),
+    # from a Friday, across three weekends and no holiday
+    (date(2026, 2, 6), date(2026, 2, 27)),
+    # Ley Emiliani Mondays: Corpus Christi (8 June) and Sagrado Corazón (15 June)
+    (date(2026, 6, 1), date(2026, 6, 24)),
+    # year end: Christmas, New Year and the Epiphany moved to Monday 11 January 2027
+    (date(2026, 12, 21), date(2027, 1, 14)),
+    # filed on a Saturday: the count starts on Monday 30 March, skips Holy Week's two days
+    (date(2026, 3, 28), date(2026, 4, 21)),
+])
+def test_fifteen_business_days(filed: date, due: date):
+    assert sumar_habiles(filed, 15) == due
+
+
+def test_business_day_helpers():
+    assert not es_habil(date(2026, 3, 23))  # San José (observed)
+    assert not es_habil(date(2026, 4, 2)) and not es_habil(date(2026, 4, 3))
+    assert not es_habil(date(2026, 11, 21))  # a Saturday
+    assert es_habil(date(2026, 11, 20))
+    assert habiles_entre(date(2026, 3, 16), date(2026, 4, 9)) == 15
+    assert habiles_entre(date(2026, 4, 9), date(2026, 3, 16)) == -15
+    assert habiles_entre(date(2026, 11, 20), date(2026, 11, 23)) == 1  # over a weekend
+    assert habiles_entre(date(2026, 11, 20), date(2026, 11, 20)) == 0
+
+
+# --- through the API ----------------------------------------------------------------------
+
+PETICION = {"tipo": "peticion", "asunto": "Cambio de medidor",
+            "descripcion": "Solicito revisar el medidor, marca consumos altos."}
+
+
+async def file(client, world: TenantWorld, role: Role = Role.cliente, **fields):
+    return await client.post("/api/pqrs", headers=world.headers(role),
+                             json={**PETICION, **fields})
+
+
+async def act(client, world: TenantWorld, pqr_id: str, action: str, body: dict,
+              role: Role = Role.operador):
+    return await client.post(f"/api/pqrs/{pqr_id}/{action}", headers=world.headers(role),
+                             json=body)
+
+
+async def age(database, world: TenantWorld, pqr_id: str, **values) -> None:
+    """Moves a PQR's dates into the past (what waiting would do)."""
+    async with database.session(TenantId(world.slug)) as session:
+        await session.execute(update(Pqr).where(Pqr.id == uuid.UUID(pqr_id)).values(**values))
+
+
+async def test_portal_user_files_for_its_account_with_radicado_and_deadline(client, tenant_a):
+    response = await file(client, tenant_a)
+    assert response.status_code == 201, response.text
+    pqr = response.json()
+    filed = date.fromisoformat(pqr["fecha_radicacion"])
+    assert pqr["radicado"] == f"PQR-{filed.year}-000001"
+    assert pqr["cliente_id"] == str(tenant_a.cliente.id)
+    assert (pqr["canal"], pqr["estado"], pqr["tipo"]) == ("web", "radicada", "peticion")
+    assert pqr["fecha_vencimiento"] == sumar_habiles(filed, 15).isoformat()
+    assert pqr["dias_habiles_restantes"] == 15
+    assert not pqr["vencida"] and not pqr["silencio_positivo"]
+    assert [e["accion"] for e in pqr["eventos"]] == ["radicada"]
+    assert pqr["eventos"][0]["actor_id"] is None  # the portal is not told who did what
+
+    second = (await file(client, tenant_a, Role.operador, cliente_id=str(
+        tenant_a.other_cliente.id), canal="telefono")).json()
+    assert second["radicado"] == f"PQR-{filed.year}-000002"
+    assert second["canal"] == "telefono"
+
+
+async def test_filing_refuses_bad_input(client, tenant_a, tenant_b):
+    problem = assert_problem(await file(client, tenant_a, Role.operador), 422)
+    assert {e["field"] for e in problem["errors"]} == {"cliente_id", "canal"}
+    assert_problem(await file(client, tenant_a, tipo="sugerencia"), 422)
+    assert_problem(await file(client, tenant_a, Role.operador, canal="fax",
+                              cliente_id=str(tenant_a.cliente.id)), 422)
+    assert_problem(await file(client, tenant_a, tipo="recurso"), 422)
+    assert_problem(await file(client, tenant_a, asunto=""), 422)
+    # a portal user files only for its own account; staff only for their tenant's
+    assert_problem(await file(client, tenant_a, cliente_id=str(tenant_a.other_cliente.id)), 404)
+    assert_problem(await file(client, tenant_b, Role.operador, canal="oficina",
+                              cliente_id=str(tenant_a.cliente.id)), 404)
+    listed = await client.get("/api/pqrs", headers=tenant_a.headers(Role.admin))
+    assert listed.json()["total"] == 0  # nothing was written
+
+
+async def test_the_workflow_allows_only_its_moves(client, tenant_a):
+    pqr_id = (await file(client, tenant_a)).json()["id"]
+    operador = str(tenant_a.users[Role.operador].id)
+    assert_problem(await act(client, tenant_a, pqr_id, "responder", {"respuesta": "Ya"}), 409)
+    assert_problem(await act(client, tenant_a, pqr_id, "cerrar", {}), 409)
+    assert_problem(await act(client, tenant_a, pqr_id, "asignar",
+                             {"operador_id": str(tenant_a.users[Role.cliente].id)}), 422)
+
+    assigned = await act(client, tenant_a, pqr_id, "asignar", {"operador_id": operador})
+    assert assigned.json()["estado"] == "en_tramite"
+    assert assigned.json()["asignada_a"] == operador
+    noted = await act(client, tenant_a, pqr_id, "notas", {"texto": "Visita técnica el martes"})
+    assert noted.status_code == 200
+    assert_problem(await act(client, tenant_a, pqr_id, "responder", {"respuesta": ""}), 422)
+    responded = await act(client, tenant_a, pqr_id, "responder",
+                          {"respuesta": "Se cambió el medidor el 24 de noviembre."})
+    assert responded.json()["estado"] == "respondida"
+    assert_problem(await act(client, tenant_a, pqr_id, "responder", {"respuesta": "Otra"}), 409)
+    assert_problem(await act(client, tenant_a, pqr_id, "asignar", {"operador_id": operador}),
+                   409)
+    closed = await act(client, tenant_a, pqr_id, "cerrar", {})
+    assert closed.json()["estado"] == "cerrada" and closed.json()["cerrada_at"]
+    assert_problem(await act(client, tenant_a, pqr_id, "cerrar", {}), 409)
+    assert_problem(await act(client, tenant_a, pqr_id, "notas", {"texto": "tarde"}), 409)
+
+    staff_view = closed.json()["eventos"]
+    assert [(e["accion"], e["estado_desde"], e["estado_hasta"]) for e in staff_view] == [
+        ("radicada", None, "radicada"), ("asignada", "radicada", "en_tramite"),
+        ("nota", "en_tramite", "en_tramite"), ("respondida", "en_tramite", "respondida"),
+        ("cerrada", "respondida", "cerrada")]
+    assert all(e["actor_id"] for e in staff_view)
+
+    portal = (await client.get(f"/api/pqrs/{pqr_id}",
+                               headers=tenant_a.headers(Role.cliente))).json()
+    assert [e["accion"] for e in portal["eventos"]] == [
+        "radicada", "asignada", "respondida", "cerrada"]  # not the internal note
+    assert portal["respuesta"] == "Se cambió el medidor el 24 de noviembre."
+
+
+async def test_portal_sees_only_its_own_pqrs(client, tenant_a, tenant_b):
+    mine = (await file(client, tenant_a)).json()
+    other = (await file(client, tenant_a, Role.operador, canal="oficina",
+                        cliente_id=str(tenant_a.other_cliente.id))).json()
+    listed = (await client.get("/api/pqrs", headers=tenant_a.headers(Role.cliente))).json()
+    assert [p["id"] for p in listed["items"]] == [mine["id"]]
+    filtered = await client.get("/api/pqrs", headers=tenant_a.headers(Role.cliente),
+                                params={"cliente_id": str(tenant_a.other_cliente.id)})
+    assert [p["id"] for p in filtered.json()["items"]] == [mine["id"]]
+    assert_problem(await client.get(f"/api/pqrs/{other['id']}",
+                                    headers=tenant_a.headers(Role.cliente)), 404)
+    assert_problem(await client.get(f"/api/pqrs/{mine['id']}",
+                                    headers=tenant_b.headers(Role.admin)), 404)
+    staff = (await client.get("/api/pqrs", headers=tenant_a.headers(Role.operador))).json()
+    assert staff["total"] == 2
+
+
+async def test_recurso_within_five_business_days_of_the_response(client, database, tenant_a):
+    pqr_id = (await file(client, tenant_a)).json()["id"]
+    recurso = {"descripcion": "No estoy de acuerdo con la respuesta."}
+    assert_problem(await act(client, tenant_a, pqr_id, "recurso", recurso, Role.cliente), 409)
+    await act(client, tenant_a, pqr_id, "asignar",
+              {"operador_id": str(tenant_a.users[Role.operador].id)})
+    await act(client, tenant_a, pqr_id, "responder", {"respuesta": "No procede."})
+
+    filed = await act(client, tenant_a, pqr_id, "recurso", recurso, Role.cliente)
+    assert filed.status_code == 201, filed.text
+    appeal = filed.json()
+    assert (appeal["tipo"], appeal["pqr_origen_id"], appeal["canal"]) == (
+        "recurso", pqr_id, "web")
+    assert appeal["fecha_vencimiento"] == sumar_habiles(
+        date.fromisoformat(appeal["fecha_radicacion"]), 15).isoformat()
+    original = (await client.get(f"/api/pqrs/{pqr_id}",
+                                 headers=tenant_a.headers(Role.cliente))).json()
+    assert original["eventos"][-1]["accion"] == "recurso"
+    assert original["eventos"][-1]["texto"] == appeal["radicado"]
+
+    # answered long ago: the five business days are over
+    await age(database, tenant_a, pqr_id, fecha_respuesta=date(2026, 1, 2))
+    problem = assert_problem(await act(client, tenant_a, pqr_id, "recurso", recurso,
+                                       Role.cliente), 422)
+    assert "2026-01-09" in problem["errors"][0]["message"]
+    # another account's PQR is not there for this portal user
+    other = (await file(client, tenant_a, Role.operador, canal="oficina",
+                        cliente_id=str(tenant_a.other_cliente.id))).json()
+    assert_problem(await act(client, tenant_a, other["id"], "recurso", recurso, Role.cliente),
+                   404)
+
+
+async def test_deadlines_overdue_and_silencio_positivo(client, database, tenant_a):
+    late = (await file(client, tenant_a)).json()
+    soon = (await file(client, tenant_a, asunto="Fuga en el andén")).json()
+    answered_late = (await file(client, tenant_a, asunto="Cobro doble")).json()
+    today = date.fromisoformat(late["fecha_radicacion"])
+    past = today - timedelta(days=30)
+    await age(database, tenant_a, late["id"], fecha_vencimiento=past)
+    await age(database, tenant_a, soon["id"], fecha_vencimiento=sumar_habiles(today, 2))
+    await age(database, tenant_a, answered_late["id"], fecha_vencimiento=past,
+              estado="respondida", fecha_respuesta=past + timedelta(days=3))
+
+    def get(pqr):
+        return client.get(f"/api/pqrs/{pqr['id']}", headers=tenant_a.headers(Role.operador))
+
+    overdue = (await get(late)).json()
+    assert overdue["vencida"] and overdue["silencio_positivo"]
+    assert overdue["dias_habiles_restantes"] == -habiles_entre(past, today)
+    on_time = (await get(soon)).json()
+    assert on_time["dias_habiles_restantes"] == 2 and not on_time["vencida"]
+    late_answer = (await get(answered_late)).json()
+    assert not late_answer["vencida"] and late_answer["silencio_positivo"]
+
+    staff = tenant_a.headers(Role.operador)
+    listed = (await client.get("/api/pqrs", headers=staff)).json()["items"]
+    assert [p["fecha_vencimiento"] for p in listed] == sorted(
+        p["fecha_vencimiento"] for p in listed)
+    vencidas = (await client.get("/api/pqrs", headers=staff,
+                                 params={"vencidas": "true"})).json()["items"]
+    assert [p["id"] for p in vencidas] == [late["id"]]
+    due_soon = (await client.get("/api/pqrs", headers=staff,
+                                 params={"vencen_en": 3})).json()["items"]
+    assert [p["id"] for p in due_soon] == [soon["id"]]
+    by_estado = (await client.get("/api/pqrs", headers=staff,
+                                  params={"estado": "respondida"})).json()["items"]
+    assert [p["id"] for p in by_estado] == [answered_late["id"]]
+
+
+async def test_summary_counts_and_share_answered_on_time(client, database, tenant_a):
+    operador = str(tenant_a.users[Role.operador].id)
+    ids = [(await file(client, tenant_a, tipo=tipo)).json()["id"]
+           for tipo in ("peticion", "queja", "queja")]
+    for pqr_id in ids[:2]:
+        await act(client, tenant_a, pqr_id, "asignar", {"operador_id": operador})
+        await act(client, tenant_a, pqr_id, "responder", {"respuesta": "Atendido."})
+    first = (await client.get(f"/api/pqrs/{ids[0]}", headers=tenant_a.headers(Role.admin)))
+    filed = date.fromisoformat(first.json()["fecha_radicacion"])
+    await age(database, tenant_a, ids[1], fecha_vencimiento=filed - timedelta(days=1))
+
+    response = await client.get("/api/pqrs/resumen", headers=tenant_a.headers(Role.admin),
+                                params={"desde": filed.isoformat(), "hasta": filed.isoformat()})
+    assert response.status_code == 200, response.text
+    resumen = response.json()
+    assert resumen["total"] == 3
+    assert resumen["por_estado"] == {"radicada": 1, "en_tramite": 0, "respondida": 2,
+                                     "cerrada": 0}
+    assert resumen["por_tipo"] == {"peticion": 1, "queja": 2, "reclamo": 0, "recurso": 0}
+    assert (resumen["respondidas"], resumen["respondidas_a_tiempo"]) == (2, 1)
+    assert resumen["proporcion_a_tiempo"] == 0.5
+    empty = (await client.get("/api/pqrs/resumen", headers=tenant_a.headers(Role.admin),
+                              params={"desde": "2020-01-01", "hasta": "2020-01-31"})).json()
+    assert empty["total"] == 0 and empty["proporcion_a_tiempo"] is None
+    assert_problem(await client.get("/api/pqrs/resumen", headers=tenant_a.headers(Role.admin),
+                                    params={"desde": "2026-02-01", "hasta": "2026-01-01"}), 422)
+
+
+@pytest.fixture
+async def factura(client, tenant_a) -> dict:
+    """An invoice of the portal user's account (total 44,979.40)."""
+    await setup_billing(client, tenant_a)
+    await record(client, tenant_a, tenant_a.cliente.id, "2026-10", 1020, anterior=1000)
+    await record(client, tenant_a, tenant_a.other_cliente.id, "2026-10", 1020, anterior=1000)
+    await bill(client, tenant_a, "2026-10")
+    return (await invoices(client, tenant_a, cliente_id=str(tenant_a.cliente.id)))[0]
+
+
+async def test_a_claim_names_a_recent_invoice_of_the_account(client, database, tenant_a,
+                                                             factura):
+    reclamo = {"tipo": "reclamo", "asunto": "Cobro excesivo", "factura_id": factura["id"]}
+    for valor in ("0", "-5", "44979.41"):
+        assert_problem(await file(client, tenant_a, **reclamo, valor_reclamado=valor), 422)
+    assert_problem(await file(client, tenant_a, **reclamo), 422)  # how much is disputed?
+    assert_problem(await file(client, tenant_a, tipo="queja", factura_id=factura["id"]), 422)
+    other = (await invoices(client, tenant_a, cliente_id=str(tenant_a.other_cliente.id)))[0]
+    assert_problem(await file(client, tenant_a, **{**reclamo, "factura_id": other["id"]},
+                              valor_reclamado="100.00"), 404)
+
+    filed = await file(client, tenant_a, **reclamo, valor_reclamado="10000.00")
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["valor_reclamado"] == "10000.00"
+
+    async with database.session(TenantId(tenant_a.slug)) as session:
+        await session.execute(update(Factura).where(Factura.id == uuid.UUID(factura["id"]))
+                              .values(fecha_expedicion=date(2026, 1, 1)))
+    problem = assert_problem(await file(client, tenant_a, **reclamo, valor_reclamado="1.00"),
+                             422)
+    assert "art. 154" in problem["errors"][0]["message"]
+
+
+async def test_closing_a_claim_needs_its_result(client, tenant_a, factura):
+    pqr_id = (await file(client, tenant_a, tipo="reclamo", asunto="Cobro excesivo",
+                         factura_id=factura["id"], valor_reclamado="10000.00")).json()["id"]
+    await act(client, tenant_a, pqr_id, "asignar",
+              {"operador_id": str(tenant_a.users[Role.operador].id)})
+    await act(client, tenant_a, pqr_id, "responder", {"respuesta": "Se revisó la lectura."})
+    assert_problem(await act(client, tenant_a, pqr_id, "cerrar", {}), 422)
+    assert_problem(await act(client, tenant_a, pqr_id, "cerrar", {
+        "resultado": "favorable", "valor_reconocido": "10000.01"}), 422)
+    assert_problem(await act(client, tenant_a, pqr_id, "cerrar", {
+        "resultado": "desfavorable", "valor_reconocido": "5.00"}), 422)
+    closed = await act(client, tenant_a, pqr_id, "cerrar",
+                       {"resultado": "favorable", "valor_reconocido": "4000.00"})
+    assert closed.status_code == 200, closed.text
+    assert (closed.json()["resultado"], closed.json()["valor_reconocido"]) == (
+        "favorable", "4000.00")
