@@ -7,7 +7,9 @@ a session with no tenant raises instead of reading every tenant's rows.
 """
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any, NewType
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, event, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -96,3 +98,8 @@ class ResolvedTenant:
     nombre: str
     estado: str
     timezone: str
+
+    def local_date(self, moment: datetime | None = None) -> date:
+        """The tenant's date of `moment` (default now): business dates such as deadlines and
+        filing days are the tenant's, not the server's."""
+        return (moment or datetime.now(UTC)).astimezone(ZoneInfo(self.timezone)).date()

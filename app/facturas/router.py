@@ -41,7 +41,7 @@ async def list_facturas(
     cliente_id: uuid.UUID | None = None,
     vencidas: Annotated[bool, Query(description="Only invoices past their deadline")] = False,
 ) -> Page[FacturaResumen]:
-    today = service.today_in(tenant)
+    today = tenant.local_date()
     if (own := own_account(principal)) is not None:
         cliente_id = own
     items, total = await service.list_page(
@@ -56,7 +56,7 @@ async def get_factura(factura_id: uuid.UUID, principal: InvoiceReader, session: 
     factura = await service.get(session, tenant.id, factura_id,
                                 only_cliente=own_account(principal))
     cliente = await clientes_service.get(session, tenant.id, factura.cliente_id)
-    base = resumen(factura, service.today_in(tenant)).model_dump()
+    base = resumen(factura, tenant.local_date()).model_dump()
     return FacturaDetalle(
         **base, numero_cuenta=cliente.numero_cuenta, nombre=cliente.nombre,
         lectura_anterior=factura.lectura_anterior, lectura_actual=factura.lectura_actual,
@@ -100,7 +100,7 @@ async def estado_cuenta(cliente_id: uuid.UUID, principal: InvoiceReader, session
     cliente = await clientes_service.get(session, tenant.id, cliente_id)
     facturas = await service.de_cliente(session, tenant.id, cliente_id)
     pagos = await pagos_service.of_facturas(session, tenant.id, [f.id for f in facturas])
-    today = service.today_in(tenant)
+    today = tenant.local_date()
     return EstadoCuenta(
         cliente_id=cliente.id, numero_cuenta=cliente.numero_cuenta, nombre=cliente.nombre,
         saldo=sum((f.saldo for f in facturas), Decimal("0.00")),

@@ -2,9 +2,8 @@
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,16 +12,11 @@ from app.core.errors import Conflict, NotFound
 from app.core.models import utcnow
 from app.core.pagination import PageParams
 from app.core.sequences import take_next
-from app.core.tenant import ResolvedTenant, TenantId
+from app.core.tenant import TenantId
 from app.facturas.models import Factura, FacturaEstado, FacturaLinea, NotaCredito
 from app.facturas.repository import FacturaRepository, NotaCreditoRepository
 
 NOTA_CREDITO_COUNTER = "nota_credito"
-
-
-def today_in(tenant: ResolvedTenant) -> date:
-    """Business dates (deadlines) are the tenant's, not the server's."""
-    return datetime.now(ZoneInfo(tenant.timezone)).date()
 
 
 def estado_visible(factura: Factura, today: date) -> FacturaEstado:

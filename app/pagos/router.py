@@ -7,7 +7,6 @@ from fastapi import APIRouter, Header, Response, status
 from app.auth.dependencies import AdminPrincipal, StaffPrincipal
 from app.core.dependencies import SessionDep, TenantDep, TenantIdDep
 from app.core.pagination import Page, PageParamsDep
-from app.facturas.service import today_in
 from app.pagos import service
 from app.pagos.models import Canal, PagoEstado
 from app.pagos.schemas import PagoCreate, PagoRead, Reversion
@@ -26,7 +25,7 @@ async def record_pago(body: PagoCreate, principal: StaffPrincipal, session: Sess
                       idempotency_key: IdempotencyKey = None) -> PagoRead:
     pago, created = await service.record(
         session, tenant.id, body, idempotency_key=idempotency_key,
-        actor_id=principal.user_id, today=today_in(tenant))
+        actor_id=principal.user_id, today=tenant.local_date())
     if not created:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"

@@ -1,6 +1,5 @@
 """Invoice PDFs: what each shows (built from the database), rendered once and stored."""
 
-import asyncio
 import base64
 import hashlib
 import logging
@@ -66,11 +65,7 @@ async def render_and_store(session: AsyncSession, tenant_id: TenantId,
                            facturas: Sequence[Factura], renderer: PdfRenderer,
                            ) -> list[dict]:
     documentos = await build_documents(session, tenant_id, facturas)
-    return await store(session, tenant_id, facturas, await renderer.render_many(documentos))
-
-
-async def store(session: AsyncSession, tenant_id: TenantId, facturas: Sequence[Factura],
-                pdfs: Sequence[bytes]) -> list[dict]:
+    pdfs = await renderer.render_many(documentos)
     now = utcnow()
     rows = [{"factura_id": factura.id, "variante": variante(factura.estado),
              "etag": etag_of(pdf), "tamano_bytes": len(pdf), "contenido": pdf,
@@ -112,7 +107,7 @@ def _empresa(tenant: Tenant) -> Empresa:
 async def build_documents(session: AsyncSession, tenant_id: TenantId,
                           facturas: Sequence[Factura]) -> list[FacturaDocumento]:
     """What each invoice's page shows, in a handful of queries for the whole batch."""
-    tenant = await tenancy_service.with_logo(session, tenant_id)
+    tenant = await tenancy_service.get(session, tenant_id, with_logo=True)
     empresa, zona = _empresa(tenant), ZoneInfo(tenant.timezone)
     ids = [f.id for f in facturas]
     clientes = await clientes_service.get_many(session, tenant_id, {f.cliente_id for f in facturas})
@@ -163,35 +158,21 @@ async def render_period(database: Database, tenant_id: TenantId, periodo: str,
                         progress: Callable[[int, int], None] | None = None) -> RenderSummary:
     """Renders and stores every invoice of a period whose stored PDF is missing or out of
     date. Each batch commits on its own, so a run that stops keeps what it rendered and the
-    next run goes on from there. While the pool renders one batch, the next is read and
-    the previous stored, so the workers never wait for the database."""
+    next run goes on from there."""
     async with database.session(tenant_id) as session:
         total = await facturas_service.count_periodo(session, tenant_id, periodo)
     done = rendered = last_numero = 0
-    in_flight: tuple[list[Factura], asyncio.Task[list[bytes]]] | None = None
-    try:
-        while True:
-            async with database.session(tenant_id) as session:
-                batch = await facturas_service.del_periodo(
-                    session, tenant_id, periodo, after_numero=last_numero, limit=batch_size)
-                todo = await pending(session, tenant_id, batch)
-                documentos = await build_documents(session, tenant_id, todo) if todo else []
-            following = (todo, asyncio.create_task(renderer.render_many(documentos)))
-            if in_flight is not None:
-                facturas, rendering = in_flight
-                in_flight = following
-                pdfs = await rendering
-                async with database.session(tenant_id) as session:
-                    await store(session, tenant_id, facturas, pdfs)
-                rendered += len(facturas)
-            in_flight = following
+    while True:
+        async with database.session(tenant_id) as session:
+            batch = await facturas_service.del_periodo(
+                session, tenant_id, periodo, after_numero=last_numero, limit=batch_size)
             if not batch:
                 break
-            last_numero = batch[-1].numero
-            done += len(batch)
-            if progress is not None:
-                progress(done, total)
-    finally:
-        if in_flight is not None and not in_flight[1].done():
-            in_flight[1].cancel()
+            todo = await pending(session, tenant_id, batch)
+            if todo:
+                await render_and_store(session, tenant_id, todo, renderer)
+        last_numero = batch[-1].numero
+        done, rendered = done + len(batch), rendered + len(todo)
+        if progress is not None:
+            progress(done, total)
     return RenderSummary(facturas=done, rendered=rendered, skipped=done - rendered)

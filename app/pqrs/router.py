@@ -49,7 +49,7 @@ async def _detalle(session: AsyncSession, tenant: ResolvedTenant, pqr: Pqr,
     lines = [EventoRead.model_validate(e) for e in eventos]
     if actor.es_portal:  # the customer sees what happened, not which employee did it
         lines = [line.model_copy(update={"actor_id": None}) for line in lines]
-    return PqrDetalle(**_read(pqr, service.hoy(tenant)).model_dump(), eventos=lines)
+    return PqrDetalle(**_read(pqr, tenant.local_date()).model_dump(), eventos=lines)
 
 
 @router.post("", response_model=PqrDetalle, status_code=status.HTTP_201_CREATED,
@@ -73,7 +73,7 @@ async def list_pqrs(
     actor = _actor(principal)
     if actor.es_portal:
         cliente_id = actor.cliente_id
-    today = service.hoy(tenant)
+    today = tenant.local_date()
     items, total = await service.list_page(
         session, tenant.id, page, today=today, estado=estado, tipo=tipo, asignada_a=asignada_a,
         cliente_id=cliente_id, vencidas=vencidas, vencen_en=vencen_en)

@@ -3,9 +3,8 @@
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,10 +53,6 @@ class Plazo:
     silencio_positivo: bool
 
 
-def hoy(tenant: ResolvedTenant) -> date:
-    return datetime.now(ZoneInfo(tenant.timezone)).date()
-
-
 def plazo(pqr: Pqr, today: date) -> Plazo:
     """Where a PQR stands against its deadline. Unanswered past it, or answered after it,
     the customer's request is granted (silencio administrativo positivo)."""
@@ -90,7 +85,7 @@ async def _radicar(session: AsyncSession, tenant: ResolvedTenant, pqr: Pqr,
                    actor: Actor) -> Pqr:
     """Numbers, dates and stores a new PQR with its first timeline event."""
     now = utcnow()
-    filed_on = now.astimezone(ZoneInfo(tenant.timezone)).date()
+    filed_on = tenant.local_date(now)
     numero = await take_next(session, tenant.id, f"pqr-{filed_on.year}")
     pqr.radicado = f"PQR-{filed_on.year}-{numero:06d}"
     pqr.estado = Estado.radicada
@@ -117,7 +112,7 @@ async def _check_claim(session: AsyncSession, tenant: ResolvedTenant, cliente_id
         return
     factura = await facturas_service.get(session, tenant.id, data.factura_id,
                                          only_cliente=cliente_id, with_lines=False)
-    oldest = add_months(hoy(tenant), -MESES_RECLAMO)
+    oldest = add_months(tenant.local_date(), -MESES_RECLAMO)
     if factura.fecha_expedicion < oldest:
         raise invalid_fields({"factura_id": f"issued on {factura.fecha_expedicion}: more than "
                                             f"{MESES_RECLAMO} months ago (Ley 142 art. 154)"})
@@ -160,7 +155,7 @@ async def file_recurso(session: AsyncSession, tenant: ResolvedTenant, pqr_id: uu
     if original.fecha_respuesta is None:
         raise Conflict(f"The PQR is {original.estado}: a recurso is filed against a response.")
     limite = plazos.sumar_habiles(original.fecha_respuesta, PLAZO_RECURSO)
-    if hoy(tenant) > limite:
+    if tenant.local_date() > limite:
         raise invalid_fields({"pqr": f"the response of {original.fecha_respuesta} could be "
                                      f"appealed until {limite} ({PLAZO_RECURSO} business days)"})
     recurso = await _radicar(session, tenant, Pqr(
@@ -216,7 +211,7 @@ async def respond(session: AsyncSession, tenant: ResolvedTenant, pqr_id: uuid.UU
     await _move(session, tenant.id, pqr, "respondida", actor, respuesta)
     now = utcnow()
     pqr.respuesta, pqr.respondida_at = respuesta, now
-    pqr.fecha_respuesta = now.astimezone(ZoneInfo(tenant.timezone)).date()
+    pqr.fecha_respuesta = tenant.local_date(now)
     await PqrRepository(session, tenant.id).flush()
     return pqr
 

@@ -15,6 +15,7 @@ from app.facturacion.calculo import TarifaVigente
 from app.tarifas.models import Tarifa, TarifaFactor
 from app.tarifas.repository import TarifaRepository
 from app.tarifas.schemas import ParametrosUpdate, TarifaClose, TarifaCreate
+from app.tenancy import service as tenancy_service
 from app.tenancy.models import Tenant
 from app.tenancy.repository import TenantsRepository
 
@@ -91,10 +92,7 @@ async def vigentes(session: AsyncSession, tenant_id: TenantId,
 
 
 async def parametros(session: AsyncSession, tenant_id: TenantId) -> Tenant:
-    tenant = await TenantsRepository(session).get(tenant_id)
-    if tenant is None:
-        raise NotFound("No such tenant.")
-    return tenant
+    return await tenancy_service.get(session, tenant_id)
 
 
 async def update_parametros(session: AsyncSession, tenant_id: TenantId,

@@ -43,7 +43,7 @@ marca_router = APIRouter(prefix="/api/marca", tags=["marca"])
 
 @marca_router.get("", response_model=Marca, summary="The utility's branding on its invoices")
 async def get_marca(_: StaffPrincipal, session: SessionDep, tenant_id: TenantIdDep) -> Marca:
-    return Marca.model_validate(await service.marca(session, tenant_id))
+    return Marca.model_validate(await service.get(session, tenant_id))
 
 
 @marca_router.patch("", response_model=Marca,

@@ -45,8 +45,9 @@ async def find(session: AsyncSession, slug: str) -> Tenant | None:
     return await TenantsRepository(session).get(slug)
 
 
-async def get(session: AsyncSession, slug: str) -> Tenant:
-    tenant = await find(session, slug)
+async def get(session: AsyncSession, slug: str, *, with_logo: bool = False) -> Tenant:
+    """`with_logo`: load the logo's bytes too (a deferred column only the PDF needs)."""
+    tenant = await TenantsRepository(session).get(slug, with_logo=with_logo)
     if tenant is None:
         raise NotFound(f"No tenant '{slug}'.")
     return tenant
@@ -72,10 +73,6 @@ async def update(session: AsyncSession, slug: str, data: TenantUpdate) -> Tenant
 LOGO_MAX_BYTES = 256 * 1024
 LOGO_MAX_PIXELS = 2000
 LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg"}
-
-
-async def marca(session: AsyncSession, tenant_id: TenantId) -> Tenant:
-    return await get(session, tenant_id)
 
 
 async def update_marca(session: AsyncSession, tenant_id: TenantId, data: MarcaUpdate) -> Tenant:
@@ -117,10 +114,3 @@ async def remove_logo(session: AsyncSession, tenant_id: TenantId) -> None:
     tenant.logo, tenant.logo_media_type = None, None
     await TenantsRepository(session).flush()
 
-
-async def with_logo(session: AsyncSession, tenant_id: TenantId) -> Tenant:
-    """The tenant with its logo's bytes loaded (a deferred column)."""
-    tenant = await TenantsRepository(session).get(tenant_id, with_logo=True)
-    if tenant is None:
-        raise NotFound(f"No tenant '{tenant_id}'.")
-    return tenant
