@@ -1,4 +1,7 @@
+import io
+
 import httpx
+from pypdf import PdfReader
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict:
@@ -11,3 +14,9 @@ def assert_problem(response: httpx.Response, status: int) -> dict:
     assert body["type"]
     assert body["detail"]
     return body
+
+
+def pdf_text(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1  # the bill and its payment slip fit on one page
+    return reader.pages[0].extract_text()

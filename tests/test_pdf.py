@@ -26,7 +26,7 @@ from tests.billing_helpers import (
     setup_billing,
 )
 from tests.factories import TenantWorld
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, pdf_text
 
 GLN = "7709998000018"
 
@@ -96,12 +96,6 @@ def barcode_modules(pdf: bytes) -> str | None:
             return "".join("1" if picture.getpixel((x, 0)) < 128 else "0"
                            for x in range(picture.width))
     return None
-
-
-def pdf_text(pdf: bytes) -> str:
-    reader = PdfReader(io.BytesIO(pdf))
-    assert len(reader.pages) == 1  # the bill and its payment slip fit on one page
-    return reader.pages[0].extract_text()
 
 
 # --- through the API ----------------------------------------------------------------------

@@ -3,18 +3,19 @@ naming an invoice, and the summary."""
 
 import uuid
 from datetime import date, timedelta
+from decimal import Decimal as D
 
 import pytest
 from sqlalchemy import update
 
 from app.core.tenant import TenantId
-from app.facturas.models import Factura
+from app.facturas.models import Factura, NotaCredito
 from app.pqrs.models import Pqr
 from app.pqrs.plazos import es_habil, habiles_entre, sumar_habiles
 from app.users.models import Role
-from tests.billing_helpers import bill, invoices, record, setup_billing
+from tests.billing_helpers import bill, detail, invoices, record, setup_billing
 from tests.factories import TenantWorld
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, pdf_text
 
 # --- business days, worked out by hand on the 2026-2027 calendar ---------------------------
 
@@ -307,3 +308,148 @@ async def test_closing_a_claim_needs_its_result(client, tenant_a, factura):
     assert closed.status_code == 200, closed.text
     assert (closed.json()["resultado"], closed.json()["valor_reconocido"]) == (
         "favorable", "4000.00")
+
+
+# --- the claim's hold (Ley 142 art. 155) ---------------------------------------------------
+
+RECLAMO = {"tipo": "reclamo", "asunto": "Cobro excesivo",
+           "descripcion": "El consumo facturado no corresponde a la lectura."}
+
+
+async def pay(client, world: TenantWorld, factura_id: str, valor: str):
+    return await client.post("/api/pagos", headers=world.headers(Role.operador), json={
+        "factura_id": factura_id, "valor": valor, "fecha": "2026-11-10", "canal": "banco",
+        "referencia": f"BANCO-{valor}"})
+
+
+async def answer(client, world: TenantWorld, pqr_id: str) -> None:
+    await act(client, world, pqr_id, "asignar",
+              {"operador_id": str(world.users[Role.operador].id)})
+    response = await act(client, world, pqr_id, "responder",
+                         {"respuesta": "Se revisó la lectura en terreno."})
+    assert response.status_code == 200, response.text
+
+
+async def test_a_claim_holds_its_amount_until_a_favorable_close_credits_it(
+        client, database, tenant_a, factura):
+    assert factura["total"] == "44979.40"
+    filed = await file(client, tenant_a, **RECLAMO, factura_id=factura["id"],
+                       valor_reclamado="10000.00")
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["factura_retencion_id"] == factura["id"]
+    held = await detail(client, tenant_a, factura["id"], Role.cliente)
+    # (its deadline, 2026-11-15, has passed: what is left to pay is overdue)
+    assert (held["valor_en_reclamo"], held["saldo"], held["estado"]) == (
+        "10000.00", "34979.40", "vencida")
+    # what is held cannot be disputed twice, nor paid
+    assert_problem(await file(client, tenant_a, **RECLAMO, factura_id=factura["id"],
+                              valor_reclamado="34979.41"), 422)
+    problem = assert_problem(await pay(client, tenant_a, factura["id"], "34979.41"), 422)
+    assert "10000.00 is held by an open claim" in problem["errors"][0]["message"]
+    assert (await pay(client, tenant_a, factura["id"], "34979.40")).status_code == 201
+    paid = await detail(client, tenant_a, factura["id"])
+    assert (paid["saldo"], paid["estado"]) == ("0.00", "parcial")  # nothing collectible is late
+    # the PDF shows the hold and asks only for the rest
+    pdf = await client.get(f"/api/facturas/{factura['id']}/pdf",
+                           headers=tenant_a.headers(Role.cliente))
+    text = " ".join(pdf_text(pdf.content).split())
+    assert "En reclamación" in text and "-$ 10.000,00" in text
+    assert "Total a pagar $ 34.979,40" in text
+    # a held invoice is not voided under the claim
+    assert_problem(await client.post(f"/api/facturas/{factura['id']}/anular",
+                                     headers=tenant_a.headers(Role.admin),
+                                     json={"motivo": "Error de lectura"}), 409)
+
+    pqr_id = filed.json()["id"]
+    await answer(client, tenant_a, pqr_id)
+    closed = await act(client, tenant_a, pqr_id, "cerrar",
+                       {"resultado": "favorable", "valor_reconocido": "4000.00"})
+    assert closed.status_code == 200, closed.text
+    credited = await detail(client, tenant_a, factura["id"])
+    assert (credited["valor_en_reclamo"], credited["valor_acreditado"], credited["saldo"],
+            credited["estado"]) == ("0.00", "4000.00", "6000.00", "vencida")
+    async with database.session(TenantId(tenant_a.slug)) as session:
+        nota = await session.get(NotaCredito, (tenant_a.slug,
+                                               uuid.UUID(closed.json()["nota_credito_id"])))
+        assert nota is not None and nota.factura_id == uuid.UUID(factura["id"])
+        assert (nota.valor, nota.motivo) == (
+            D("4000.00"), f"Reclamo {filed.json()['radicado']} resuelto a favor del usuario")
+    pdf = await client.get(f"/api/facturas/{factura['id']}/pdf",
+                           headers=tenant_a.headers(Role.cliente))
+    text = " ".join(pdf_text(pdf.content).split())
+    assert "En reclamación" not in text and "Total a pagar $ 40.979,40" in text
+    assert (await pay(client, tenant_a, factura["id"], "6000.00")).status_code == 201
+    assert (await detail(client, tenant_a, factura["id"]))["estado"] == "pagada"
+
+
+async def test_a_billing_run_leaves_the_hold_out_and_an_unfavorable_close_releases_it(
+        client, tenant_a):
+    admin = tenant_a.headers(Role.admin)
+    await client.patch("/api/tarifas/parametros", headers=admin,
+                       json={"tasa_mora_mensual": "0.02"})
+    await setup_billing(client, tenant_a, ("2026-10", "2026-11", "2026-12"))
+    cliente = str(tenant_a.cliente.id)
+    await record(client, tenant_a, cliente, "2026-10", 1020, anterior=1000)
+    await bill(client, tenant_a, "2026-10")
+    (october,) = await invoices(client, tenant_a, cliente_id=cliente)
+    pqr = (await file(client, tenant_a, **RECLAMO, factura_id=october["id"],
+                      valor_reclamado="10000.00")).json()
+
+    # November (issued 2026-12-01, after October's deadline): carries and charges interest
+    # on 34,979.40 only; the 10,000.00 stays held on October
+    await record(client, tenant_a, cliente, "2026-11", 1040)
+    await bill(client, tenant_a, "2026-11")
+    november = (await invoices(client, tenant_a, cliente_id=cliente, periodo="2026-11"))[0]
+    nov = await detail(client, tenant_a, november["id"])
+    assert (nov["saldo_anterior"], nov["intereses_mora"]) == ("34979.40", "699.59")
+    oct_ = await detail(client, tenant_a, october["id"])
+    assert (oct_["estado"], oct_["valor_trasladado"], oct_["valor_en_reclamo"],
+            oct_["saldo"]) == ("trasladada", "34979.40", "10000.00", "0.00")
+    account = (await client.get(f"/api/clientes/{cliente}/estado-cuenta", headers=admin)).json()
+    assert (account["saldo"], account["en_reclamo"]) == (nov["total"], "10000.00")
+    # paying October's slip now pays November, where its collectible balance went
+    assert (await pay(client, tenant_a, october["id"], "100.00")).json()["factura_id"] == \
+        november["id"]
+
+    # a second claim on October holds on November, which is collecting it now
+    second = (await file(client, tenant_a, **RECLAMO, factura_id=october["id"],
+                         valor_reclamado="500.00")).json()
+    assert second["factura_retencion_id"] == november["id"]
+    assert (await detail(client, tenant_a, november["id"]))["valor_en_reclamo"] == "500.00"
+
+    # the hold stays while a recurso against the response is open
+    await answer(client, tenant_a, pqr["id"])
+    recurso = (await client.post(f"/api/pqrs/{pqr['id']}/recurso",
+                                 headers=tenant_a.headers(Role.cliente),
+                                 json={"descripcion": "No estoy de acuerdo."})).json()
+    assert_problem(await act(client, tenant_a, pqr["id"], "cerrar",
+                             {"resultado": "desfavorable"}), 409)
+    await answer(client, tenant_a, recurso["id"])
+    assert (await act(client, tenant_a, recurso["id"], "cerrar", {})).status_code == 200
+    closed = await act(client, tenant_a, pqr["id"], "cerrar", {"resultado": "desfavorable"})
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["nota_credito_id"] is None
+
+    # released: October is due again for the 10,000.00 and December carries it
+    oct_ = await detail(client, tenant_a, october["id"])
+    assert (oct_["estado"], oct_["valor_en_reclamo"], oct_["saldo"]) == (
+        "vencida", "0.00", "10000.00")
+    await bill(client, tenant_a, "2026-12")
+    december = (await invoices(client, tenant_a, cliente_id=cliente, periodo="2026-12"))[0]
+    dec = await detail(client, tenant_a, december["id"])
+    nov_saldo = D(nov["total"]) - D("100.00") - D("500.00")
+    assert D(dec["saldo_anterior"]) == nov_saldo + D("10000.00")
+    oct_ = await detail(client, tenant_a, october["id"])
+    assert (oct_["estado"], oct_["valor_trasladado"], oct_["trasladada_a_id"]) == (
+        "trasladada", "44979.40", december["id"])
+
+    # voiding December gives each older invoice back exactly what December had taken
+    voided = await client.post(f"/api/facturas/{december['id']}/anular", headers=admin,
+                               json={"motivo": "Lectura mal digitada"})
+    assert voided.status_code == 200, voided.text
+    oct_ = await detail(client, tenant_a, october["id"])
+    assert (oct_["estado"], oct_["valor_trasladado"], oct_["saldo"]) == (
+        "vencida", "34979.40", "10000.00")
+    nov = await detail(client, tenant_a, november["id"])
+    assert (nov["estado"], D(nov["saldo"]), nov["valor_en_reclamo"]) == (
+        "parcial", nov_saldo, "500.00")

@@ -43,6 +43,13 @@ class TenantRepository(Generic[M]):
         return await self.session.scalar(_by_id(self.model),
                                          {"tenant_id": self.tenant_id, "id": id_})
 
+    async def get_for_update(self, id_: uuid.UUID) -> M | None:
+        """The row, locked until the transaction ends, with what is in the database now even
+        when this session had loaded it before the lock."""
+        return await self.session.scalar(
+            self.select().where(self.model.id == id_).with_for_update()
+            .execution_options(populate_existing=True))
+
     async def add(self, obj: M) -> M:
         obj.tenant_id = self.tenant_id
         self.session.add(obj)

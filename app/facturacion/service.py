@@ -170,7 +170,8 @@ async def _bill_one_by_one(session: AsyncSession, params: sql.RunParams,
         if saldo > 0:
             for old in previous:
                 if old.saldo > 0:
-                    old.valor_trasladado = old.total - old.valor_pagado
+                    old.trasladado_previo = old.valor_trasladado
+                    old.valor_trasladado += old.saldo
                     old.estado = FacturaEstado.trasladada
                     old.trasladada_a_id = factura_id
         estimated += measured is None

@@ -3,7 +3,7 @@
 It computes exactly what `app.facturacion.calculo` computes (the API tests bill the same
 accounts on PostgreSQL and SQLite and expect the same invoices): consumption measured, or the
 rounded average of the last six measured periods; the lines of each service; previous
-balance and interest; totals as the sum of the rounded lines. Temporary tables carry the
+balance and interest, without what open claims hold; totals as the sum of the rounded lines. Temporary tables carry the
 intermediate sets; they are dropped at commit.
 """
 
@@ -53,12 +53,14 @@ WHERE c.tenant_id = :tenant AND c.estado = 'activo'
 
 _BALANCES = """
 CREATE TEMP TABLE _fact_saldos ON COMMIT DROP AS
-SELECT f.cliente_id,
-       sum(f.total - f.valor_pagado - f.valor_trasladado) AS saldo,
-       sum(CASE WHEN f.fecha_limite_pago < :expedicion
-                THEN f.total - f.valor_pagado - f.valor_trasladado ELSE 0 END) AS vencido
-FROM facturas f JOIN _fact_cand c ON c.cliente_id = f.cliente_id
-WHERE f.tenant_id = :tenant AND f.estado IN ('emitida', 'parcial')
+SELECT f.cliente_id, sum(f.saldo) AS saldo,
+       sum(CASE WHEN f.fecha_limite_pago < :expedicion THEN f.saldo ELSE 0 END) AS vencido
+FROM (SELECT cliente_id, fecha_limite_pago,
+             total - valor_pagado - valor_trasladado - valor_acreditado - valor_en_reclamo
+             AS saldo
+      FROM facturas
+      WHERE tenant_id = :tenant AND estado IN ('emitida', 'parcial')) f
+JOIN _fact_cand c ON c.cliente_id = f.cliente_id
 GROUP BY f.cliente_id
 """
 
@@ -138,12 +140,14 @@ FROM _lin
 
 _CARRY_BALANCES = """
 UPDATE facturas o
-SET valor_trasladado = o.total - o.valor_pagado, estado = 'trasladada',
-    trasladada_a_id = f.id, updated_at = now()
+SET trasladado_previo = o.valor_trasladado,
+    valor_trasladado = o.total - o.valor_pagado - o.valor_acreditado - o.valor_en_reclamo,
+    estado = 'trasladada', trasladada_a_id = f.id, updated_at = now()
 FROM _fact f
 WHERE o.tenant_id = :tenant AND o.cliente_id = f.cliente_id AND o.periodo <> :periodo
   AND o.estado IN ('emitida', 'parcial')
-  AND o.total - o.valor_pagado - o.valor_trasladado > 0
+  AND o.total - o.valor_pagado - o.valor_trasladado - o.valor_acreditado
+      - o.valor_en_reclamo > 0
   AND f.saldo_anterior > 0
 """
 

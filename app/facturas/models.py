@@ -42,7 +42,13 @@ class Concepto(StrEnum):
 
 class Factura(TenantChild, UUIDKeyed, Timestamped, Base):
     """An issued invoice. Its number, dates, readings and lines never change; payments, a
-    carried balance and voiding move only `valor_pagado`, `valor_trasladado` and `estado`."""
+    carried balance, claims and voiding move only the `valor_*` amounts and `estado`.
+
+    Of the total, `valor_pagado` was paid, `valor_trasladado` was carried into a later invoice,
+    `valor_acreditado` was credited by credit notes from claims the customer won, and
+    `valor_en_reclamo` is held by open claims (Ley 142 art. 155: it cannot be collected while
+    they are open). What is left is the `saldo` to pay.
+    """
 
     __tablename__ = "facturas"
     __table_args__ = (
@@ -55,6 +61,8 @@ class Factura(TenantChild, UUIDKeyed, Timestamped, Base):
         CheckConstraint("estado IN ('emitida', 'parcial', 'pagada', 'trasladada', 'anulada')",
                         name="estado"),
         CheckConstraint("valor_pagado >= 0 AND valor_trasladado >= 0", name="valores"),
+        CheckConstraint("valor_en_reclamo >= 0 AND valor_acreditado >= 0 "
+                        "AND trasladado_previo >= 0", name="reclamos"),
     )
 
     numero: Mapped[int] = mapped_column(BigInteger)
@@ -73,6 +81,15 @@ class Factura(TenantChild, UUIDKeyed, Timestamped, Base):
     total: Mapped[Decimal] = mapped_column(MONEY)
     valor_pagado: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
     valor_trasladado: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    # What had been carried before the last carry: a claim released after a billing run
+    # reopens the invoice and the next run carries the rest; voiding that run's invoice
+    # restores this.
+    trasladado_previo: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"),
+                                                       server_default="0")
+    valor_en_reclamo: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"),
+                                                      server_default="0")
+    valor_acreditado: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"),
+                                                      server_default="0")
     trasladada_a_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     estado: Mapped[str] = mapped_column(String(20), default=FacturaEstado.emitida)
     referencia_pago: Mapped[str] = mapped_column(String(30))
@@ -83,11 +100,29 @@ class Factura(TenantChild, UUIDKeyed, Timestamped, Base):
         lazy="raise", order_by="FacturaLinea.orden", viewonly=True)
 
     @property
-    def saldo(self) -> Decimal:
-        """What is still to be paid on this invoice."""
+    def pendiente(self) -> Decimal:
+        """What is not settled yet: the saldo and what open claims hold."""
         if self.estado == FacturaEstado.anulada:
             return Decimal("0.00")
-        return self.total - self.valor_pagado - self.valor_trasladado
+        return self.total - self.valor_pagado - self.valor_trasladado - self.valor_acreditado
+
+    @property
+    def saldo(self) -> Decimal:
+        """What is still to be paid on this invoice now."""
+        return self.pendiente - self.valor_en_reclamo
+
+    def settle_estado(self) -> None:
+        """The estado that follows from the amounts after a payment, a reversal or a claim."""
+        if self.estado == FacturaEstado.anulada:
+            return
+        if self.pendiente == 0 and self.valor_trasladado == 0:
+            self.estado = FacturaEstado.pagada
+        elif self.saldo == 0 and self.valor_trasladado > 0:
+            self.estado = FacturaEstado.trasladada  # at most a held amount is left here
+        elif self.valor_pagado > 0:
+            self.estado = FacturaEstado.parcial
+        else:
+            self.estado = FacturaEstado.emitida
 
 
 class FacturaLinea(TenantChild, Base):

@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import and_, func, insert, not_, select
 from sqlalchemy.orm import selectinload
 
 from app.core.pagination import PageParams
@@ -12,6 +12,8 @@ from app.core.repository import TenantRepository
 from app.facturas.models import Factura, FacturaEstado, FacturaLinea, NotaCredito
 
 OPEN_ESTADOS = (FacturaEstado.emitida, FacturaEstado.parcial)
+SALDO = (Factura.total - Factura.valor_pagado - Factura.valor_trasladado
+         - Factura.valor_acreditado - Factura.valor_en_reclamo)  # Factura.saldo, in SQL
 
 
 class FacturaRepository(TenantRepository[Factura]):
@@ -65,10 +67,6 @@ class FacturaRepository(TenantRepository[Factura]):
             select(func.count()).select_from(Factura).where(
                 Factura.tenant_id == self.tenant_id, Factura.periodo == periodo)) or 0
 
-    async def get_for_update(self, factura_id: uuid.UUID) -> Factura | None:
-        return await self.session.scalar(
-            self.select().where(Factura.id == factura_id).with_for_update())
-
     async def exists_for(self, cliente_id: uuid.UUID, periodo: str) -> bool:
         statement = select(func.count()).select_from(Factura).where(
             Factura.tenant_id == self.tenant_id, Factura.cliente_id == cliente_id,
@@ -110,12 +108,12 @@ class FacturaRepository(TenantRepository[Factura]):
             statement = statement.where(Factura.periodo == periodo)
         if cliente_id is not None:
             statement = statement.where(Factura.cliente_id == cliente_id)
+        vencida = and_(Factura.estado.in_(OPEN_ESTADOS), Factura.fecha_limite_pago < today,
+                       SALDO > 0)
         if estado == FacturaEstado.vencida:
-            statement = statement.where(Factura.estado.in_(OPEN_ESTADOS),
-                                        Factura.fecha_limite_pago < today)
+            statement = statement.where(vencida)
         elif estado in OPEN_ESTADOS:
-            statement = statement.where(Factura.estado == estado,
-                                        Factura.fecha_limite_pago >= today)
+            statement = statement.where(Factura.estado == estado, not_(vencida))
         elif estado is not None:
             statement = statement.where(Factura.estado == estado)
         return await self.page(statement, params)

@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query
+from pydantic import Field
 
 from app.auth.dependencies import AdminPrincipal
 from app.clientes import service as clientes_service
@@ -86,6 +87,7 @@ class EstadoCuenta(OutputSchema):
     numero_cuenta: str
     nombre: str
     saldo: Money
+    en_reclamo: Money = Field(description="Held by open claims, not part of the saldo")
     facturas: list[FacturaResumen]
     pagos: list[PagoRead]
 
@@ -104,6 +106,7 @@ async def estado_cuenta(cliente_id: uuid.UUID, principal: InvoiceReader, session
     return EstadoCuenta(
         cliente_id=cliente.id, numero_cuenta=cliente.numero_cuenta, nombre=cliente.nombre,
         saldo=sum((f.saldo for f in facturas), Decimal("0.00")),
+        en_reclamo=sum((f.valor_en_reclamo for f in facturas), Decimal("0.00")),
         facturas=[resumen(f, today) for f in facturas],
         pagos=[PagoRead.model_validate(p) for p in pagos],
     )

@@ -30,7 +30,12 @@ class FacturaResumen(OutputSchema):
     consumo_estimado: bool
     total: Money
     valor_pagado: Money
-    saldo: Money = Field(description="Amount still due on this invoice")
+    valor_en_reclamo: Money = Field(
+        description="Held by open claims: not collected until they are decided (Ley 142 "
+                    "art. 155)")
+    valor_acreditado: Money = Field(description="Credited by claims decided for the customer")
+    saldo: Money = Field(description="Amount due on this invoice now, without what open "
+                                     "claims hold")
     estado: FacturaEstado
     referencia_pago: str
 

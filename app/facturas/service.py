@@ -17,12 +17,13 @@ from app.facturas.models import Factura, FacturaEstado, FacturaLinea, NotaCredit
 from app.facturas.repository import FacturaRepository, NotaCreditoRepository
 
 NOTA_CREDITO_COUNTER = "nota_credito"
+MAX_CARRY_HOPS = 240  # twenty years of monthly invoices
 
 
 def estado_visible(factura: Factura, today: date) -> FacturaEstado:
     estado = FacturaEstado(factura.estado)
     if estado in (FacturaEstado.emitida, FacturaEstado.parcial) \
-            and factura.fecha_limite_pago < today:
+            and factura.fecha_limite_pago < today and factura.saldo > 0:
         return FacturaEstado.vencida
     return estado
 
@@ -49,6 +50,30 @@ async def get(session: AsyncSession, tenant_id: TenantId, factura_id: uuid.UUID,
     return factura
 
 
+async def get_for_update(session: AsyncSession, tenant_id: TenantId,
+                         factura_id: uuid.UUID) -> Factura:
+    factura = await FacturaRepository(session, tenant_id).get_for_update(factura_id)
+    if factura is None:
+        raise not_found()
+    return factura
+
+
+async def payable_for_update(session: AsyncSession, tenant_id: TenantId,
+                             factura_id: uuid.UUID) -> Factura:
+    """The invoice, locked; or, when its balance was carried forward, the one holding it
+    now: where a payment of it, or a claim's hold on it, belongs."""
+    facturas = FacturaRepository(session, tenant_id)
+    factura = await facturas.get_for_update(factura_id)
+    if factura is None:
+        raise not_found()
+    for _ in range(MAX_CARRY_HOPS):
+        if factura.estado != FacturaEstado.trasladada or factura.trasladada_a_id is None:
+            return factura
+        factura = await facturas.get_for_update(factura.trasladada_a_id)
+        assert factura is not None
+    raise Conflict("The invoice's balance was carried too many times to follow.")
+
+
 async def anular(session: AsyncSession, tenant_id: TenantId, factura_id: uuid.UUID, *,
                  motivo: str, actor_id: uuid.UUID) -> NotaCredito | None:
     """Voids an invoice with a credit note for its total; the invoice itself is not edited.
@@ -66,22 +91,32 @@ async def anular(session: AsyncSession, tenant_id: TenantId, factura_id: uuid.UU
                        "one first.")
     if factura.valor_pagado > 0:
         raise Conflict("The factura has payments; reverse them before voiding it.")
+    if factura.valor_en_reclamo > 0:
+        raise Conflict(f"An open claim holds {factura.valor_en_reclamo} of the factura; "
+                       "close the claim before voiding it.")
     for older in await facturas.carried_into(factura.id):
-        older.valor_trasladado = Decimal("0")
+        older.valor_trasladado = older.trasladado_previo
         older.trasladada_a_id = None
-        older.estado = FacturaEstado.parcial if older.valor_pagado > 0 else FacturaEstado.emitida
+        older.settle_estado()
     nota = None
-    if factura.total > 0:
-        nota = await NotaCreditoRepository(session, tenant_id).add(NotaCredito(
-            numero=await take_next(session, tenant_id, NOTA_CREDITO_COUNTER),
-            factura_id=factura.id, valor=factura.total, motivo=f"Anulación: {motivo}",
-            creada_por=actor_id,
-        ))
+    if (por_acreditar := factura.total - factura.valor_acreditado) > 0:
+        nota = await emitir_nota_credito(session, tenant_id, factura, por_acreditar,
+                                         motivo=f"Anulación: {motivo}", actor_id=actor_id)
     factura.estado = FacturaEstado.anulada
     factura.anulada_motivo = motivo
     factura.anulada_at = utcnow()
     await facturas.flush()
     return nota
+
+
+async def emitir_nota_credito(session: AsyncSession, tenant_id: TenantId, factura: Factura,
+                             valor: Decimal, *, motivo: str, actor_id: uuid.UUID
+                             ) -> NotaCredito:
+    """A numbered credit note for `valor` of the invoice. It does not move the invoice's
+    amounts: the caller does, under the invoice's row lock."""
+    return await NotaCreditoRepository(session, tenant_id).add(NotaCredito(
+        numero=await take_next(session, tenant_id, NOTA_CREDITO_COUNTER),
+        factura_id=factura.id, valor=valor, motivo=motivo, creada_por=actor_id))
 
 
 async def de_cliente(session: AsyncSession, tenant_id: TenantId,

@@ -13,10 +13,6 @@ class PagoRepository(TenantRepository[Pago]):
     async def by_idempotency_key(self, key: str) -> Pago | None:
         return await self.session.scalar(self.select().where(Pago.idempotency_key == key))
 
-    async def get_for_update(self, pago_id: uuid.UUID) -> Pago | None:
-        return await self.session.scalar(
-            self.select().where(Pago.id == pago_id).with_for_update())
-
     async def for_facturas(self, factura_ids: Sequence[uuid.UUID]) -> Sequence[Pago]:
         return (await self.session.scalars(
             self.select().where(Pago.factura_id.in_(factura_ids))

@@ -13,40 +13,16 @@ from app.core.errors import Conflict, NotFound, invalid_fields
 from app.core.models import utcnow
 from app.core.pagination import PageParams
 from app.core.tenant import TenantId
-from app.facturas.models import Factura, FacturaEstado
+from app.facturas import service as facturas_service
+from app.facturas.models import FacturaEstado
 from app.facturas.repository import FacturaRepository
 from app.pagos.models import Pago, PagoEstado
 from app.pagos.repository import PagoRepository
 from app.pagos.schemas import PagoCreate
 
-MAX_CARRY_HOPS = 240  # twenty years of monthly invoices
-
-
 def request_fingerprint(data: PagoCreate) -> str:
     canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _settle_estado(factura: Factura) -> None:
-    if factura.saldo == 0 and factura.valor_trasladado == 0:
-        factura.estado = FacturaEstado.pagada
-    elif factura.valor_pagado > 0:
-        factura.estado = FacturaEstado.parcial
-    else:
-        factura.estado = FacturaEstado.emitida
-
-
-async def _payable_invoice(facturas: FacturaRepository, factura_id: uuid.UUID) -> Factura:
-    """The invoice, locked; or, when its balance was carried forward, the one holding it."""
-    factura = await facturas.get_for_update(factura_id)
-    if factura is None:
-        raise NotFound("No such factura in this tenant.")
-    for _ in range(MAX_CARRY_HOPS):
-        if factura.estado != FacturaEstado.trasladada or factura.trasladada_a_id is None:
-            return factura
-        factura = await facturas.get_for_update(factura.trasladada_a_id)
-        assert factura is not None
-    raise Conflict("The invoice's balance was carried too many times to follow.")
 
 
 async def _replay(pagos: PagoRepository, key: str, fingerprint: str) -> Pago | None:
@@ -66,7 +42,7 @@ async def record(session: AsyncSession, tenant_id: TenantId, data: PagoCreate, *
     fingerprint = request_fingerprint(data)
     # Lock the invoice first: concurrent payments of one invoice queue here, so a retry that
     # raced its original sees it below instead of paying twice.
-    factura = await _payable_invoice(facturas, data.factura_id)
+    factura = await facturas_service.payable_for_update(session, tenant_id, data.factura_id)
     if idempotency_key and (existing := await _replay(pagos, idempotency_key, fingerprint)):
         return existing, False
     if factura.estado == FacturaEstado.anulada:
@@ -74,8 +50,10 @@ async def record(session: AsyncSession, tenant_id: TenantId, data: PagoCreate, *
     if data.fecha > today:
         raise invalid_fields({"fecha": "is in the future"})
     if data.valor > factura.saldo:
+        held = (f"; {factura.valor_en_reclamo} is held by an open claim"
+                if factura.valor_en_reclamo else "")
         raise invalid_fields({"valor": f"exceeds the amount due on factura {factura.numero} "
-                                       f"({factura.saldo})"})
+                                       f"({factura.saldo}{held})"})
     pago = Pago(
         factura_id=factura.id, valor=data.valor, fecha=data.fecha, canal=data.canal,
         referencia=data.referencia, estado=PagoEstado.aplicado,
@@ -90,7 +68,7 @@ async def record(session: AsyncSession, tenant_id: TenantId, data: PagoCreate, *
             return existing, False
         raise
     factura.valor_pagado += data.valor
-    _settle_estado(factura)
+    factura.settle_estado()
     await facturas.flush()
     return pago, True
 
@@ -107,8 +85,7 @@ async def reverse(session: AsyncSession, tenant_id: TenantId, pago_id: uuid.UUID
     factura = await facturas.get_for_update(pago.factura_id)
     assert factura is not None
     factura.valor_pagado -= pago.valor
-    if factura.estado != FacturaEstado.anulada:
-        _settle_estado(factura)
+    factura.settle_estado()
     pago.estado = PagoEstado.reversado
     pago.reversado_motivo = motivo
     pago.reversado_at = utcnow()

@@ -63,14 +63,17 @@ class FacturaDocumento:
     intereses_mora: Decimal
     total: Decimal
     referencia_pago: str
-    valor_reclamado: Decimal = Decimal("0.00")  # held by an open claim: not collectible
+    valor_reclamado: Decimal = Decimal("0.00")  # held by open claims: not collectible
+    valor_acreditado: Decimal = Decimal("0.00")  # credited by claims the customer won
     anulada: bool = False
     anulada_motivo: str | None = None
     anulada_el: date | None = None  # in the utility's time zone
 
     @property
     def valor_a_pagar(self) -> Decimal:
-        return Decimal("0.00") if self.anulada else self.total - self.valor_reclamado
+        if self.anulada:
+            return Decimal("0.00")
+        return self.total - self.valor_reclamado - self.valor_acreditado
 
     @property
     def codigo_pago(self) -> CodigoPago | None:

@@ -11,8 +11,8 @@ class FacturaPdf(TenantChild, Base):
     """An invoice's rendered PDF, kept so it is laid out once, not at every download.
 
     `variante` names what it was rendered from: the template's version and the invoice's
-    printed state (voided or not). When either changes, the next download renders again and
-    replaces the row.
+    printed state (voided or not, amounts held or credited by claims). When either changes,
+    the next download renders again and replaces the row.
     """
 
     __tablename__ = "factura_pdfs"

@@ -11,7 +11,8 @@ from app.facturas.models import Factura
 from app.pdf.models import FacturaPdf
 
 _FOR_DOWNLOAD = (
-    select(Factura.numero, Factura.cliente_id, Factura.estado, FacturaPdf.variante,
+    select(Factura.numero, Factura.cliente_id, Factura.estado, Factura.valor_en_reclamo,
+           Factura.valor_acreditado, FacturaPdf.variante,
            FacturaPdf.etag, FacturaPdf.contenido)
     .outerjoin(FacturaPdf, and_(FacturaPdf.tenant_id == Factura.tenant_id,
                                 FacturaPdf.factura_id == Factura.id))
@@ -23,7 +24,7 @@ class FacturaPdfRepository(TenantRepository[FacturaPdf]):
     model = FacturaPdf
 
     async def for_download(self, factura_id: uuid.UUID) -> Row[Any] | None:
-        """The invoice's number, account and estado with its stored PDF, if any: the one
+        """The invoice's number, account and printed state with its stored PDF, if any: the one
         query a download of a stored PDF needs."""
         result = await self.session.execute(
             _FOR_DOWNLOAD, {"tenant_id": self.tenant_id, "factura_id": factura_id})

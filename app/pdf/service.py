@@ -6,6 +6,8 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,11 +37,21 @@ class PdfFactura:
     contenido: bytes
 
 
-def variante(estado: str) -> str:
-    """What a stored PDF must have been rendered from to be served for an invoice in this
-    estado now: the template's version, and whether it shows ANULADA."""
-    impreso = "anulada" if estado == FacturaEstado.anulada else "emitida"
-    return f"{plantilla.VERSION}-{impreso}"
+class Impreso(Protocol):
+    """What of an invoice's state its PDF prints: an invoice, or a row with these columns."""
+
+    estado: str
+    valor_en_reclamo: Decimal
+    valor_acreditado: Decimal
+
+
+def variante(factura: Impreso) -> str:
+    """What a stored PDF must have been rendered from to be served for the invoice now: the
+    template's version, whether it shows ANULADA, and what claims hold and have credited."""
+    impreso = "anulada" if factura.estado == FacturaEstado.anulada else "emitida"
+    reclamos = (f"-r{factura.valor_en_reclamo}" if factura.valor_en_reclamo else "") + (
+        f"-c{factura.valor_acreditado}" if factura.valor_acreditado else "")
+    return f"{plantilla.VERSION}-{impreso}{reclamos}"
 
 
 def etag_of(contenido: bytes) -> str:
@@ -54,7 +66,7 @@ async def descargar(session: AsyncSession, tenant_id: TenantId, factura_id: uuid
     found = await FacturaPdfRepository(session, tenant_id).for_download(factura_id)
     if found is None or (only_cliente is not None and found.cliente_id != only_cliente):
         raise facturas_service.not_found()
-    if found.variante == variante(found.estado):
+    if found.variante == variante(found):
         return PdfFactura(found.numero, found.etag, found.contenido)
     factura = await facturas_service.get(session, tenant_id, factura_id, with_lines=False)
     (row,) = await render_and_store(session, tenant_id, [factura], renderer)
@@ -67,7 +79,7 @@ async def render_and_store(session: AsyncSession, tenant_id: TenantId,
     documentos = await build_documents(session, tenant_id, facturas)
     pdfs = await renderer.render_many(documentos)
     now = utcnow()
-    rows = [{"factura_id": factura.id, "variante": variante(factura.estado),
+    rows = [{"factura_id": factura.id, "variante": variante(factura),
              "etag": etag_of(pdf), "tamano_bytes": len(pdf), "contenido": pdf,
              "created_at": now}
             for factura, pdf in zip(facturas, pdfs, strict=True)]
@@ -92,7 +104,7 @@ async def pending(session: AsyncSession, tenant_id: TenantId,
                   facturas: Sequence[Factura]) -> list[Factura]:
     """Those of `facturas` whose stored PDF is missing or out of date."""
     stored = await FacturaPdfRepository(session, tenant_id).variantes(f.id for f in facturas)
-    return [f for f in facturas if stored.get(f.id) != variante(f.estado)]
+    return [f for f in facturas if stored.get(f.id) != variante(f)]
 
 
 def _empresa(tenant: Tenant) -> Empresa:
@@ -139,6 +151,8 @@ async def build_documents(session: AsyncSession, tenant_id: TenantId,
                             for p, m3, e in historial.get(factura.cliente_id, [])),
             saldo_anterior=factura.saldo_anterior, intereses_mora=factura.intereses_mora,
             total=factura.total, referencia_pago=factura.referencia_pago,
+            valor_reclamado=factura.valor_en_reclamo,
+            valor_acreditado=factura.valor_acreditado,
             anulada=factura.estado == FacturaEstado.anulada,
             anulada_motivo=factura.anulada_motivo,
             anulada_el=factura.anulada_at.astimezone(zona).date() if factura.anulada_at else None,

@@ -55,6 +55,10 @@ class Pqr(TenantChild, UUIDKeyed, Timestamped, Base):
         ForeignKeyConstraint(["tenant_id", "factura_id"], ["facturas.tenant_id", "facturas.id"]),
         ForeignKeyConstraint(["tenant_id", "asignada_a"], ["users.tenant_id", "users.id"]),
         ForeignKeyConstraint(["tenant_id", "pqr_origen_id"], ["pqrs.tenant_id", "pqrs.id"]),
+        ForeignKeyConstraint(["tenant_id", "factura_retencion_id"],
+                             ["facturas.tenant_id", "facturas.id"]),
+        ForeignKeyConstraint(["tenant_id", "nota_credito_id"],
+                             ["notas_credito.tenant_id", "notas_credito.id"]),
         Index("ix_pqrs_tenant_id_estado_fecha_vencimiento", "tenant_id", "estado",
               "fecha_vencimiento"),
         Index("ix_pqrs_tenant_id_cliente_id", "tenant_id", "cliente_id"),
@@ -75,6 +79,9 @@ class Pqr(TenantChild, UUIDKeyed, Timestamped, Base):
     estado: Mapped[str] = mapped_column(String(20), default=Estado.radicada)
     factura_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     valor_reclamado: Mapped[Decimal | None] = mapped_column(MONEY)
+    # Where the disputed amount is held while the claim is open: the invoice itself, or the
+    # later one its balance had been carried into when the claim was filed.
+    factura_retencion_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     pqr_origen_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # what a recurso appeals
     asignada_a: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     radicada_por: Mapped[uuid.UUID] = mapped_column(Uuid)
@@ -86,6 +93,7 @@ class Pqr(TenantChild, UUIDKeyed, Timestamped, Base):
     fecha_respuesta: Mapped[date | None] = mapped_column(Date)
     resultado: Mapped[str | None] = mapped_column(String(20))
     valor_reconocido: Mapped[Decimal | None] = mapped_column(MONEY)
+    nota_credito_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # for what was granted
     cerrada_at: Mapped[datetime | None]
 
 

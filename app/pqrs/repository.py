@@ -15,10 +15,6 @@ ABIERTAS = (Estado.radicada, Estado.en_tramite)  # still waiting for an answer
 class PqrRepository(TenantRepository[Pqr]):
     model = Pqr
 
-    async def get_for_update(self, pqr_id: uuid.UUID) -> Pqr | None:
-        return await self.session.scalar(
-            self.select().where(Pqr.id == pqr_id).with_for_update())
-
     async def list_page(self, params: PageParams, *, today: date, estado: str | None,
                         tipo: str | None, asignada_a: uuid.UUID | None,
                         cliente_id: uuid.UUID | None, vencidas: bool,
@@ -40,6 +36,13 @@ class PqrRepository(TenantRepository[Pqr]):
                                         Pqr.fecha_vencimiento >= today,
                                         Pqr.fecha_vencimiento <= vencen_hasta)
         return await self.page(statement, params)
+
+    async def recurso_abierto(self, pqr_id: uuid.UUID) -> str | None:
+        """The radicado of a recurso against this PQR that is not closed, if any."""
+        return await self.session.scalar(
+            select(Pqr.radicado).where(Pqr.tenant_id == self.tenant_id,
+                                       Pqr.pqr_origen_id == pqr_id,
+                                       Pqr.estado != Estado.cerrada).limit(1))
 
     async def resumen(self, desde: date, hasta: date) -> Sequence[Row[Any]]:
         """Per estado and tipo: filed, answered, answered by the deadline."""

@@ -73,6 +73,9 @@ class PqrRead(OutputSchema):
     estado: Estado
     factura_id: uuid.UUID | None
     valor_reclamado: Money | None
+    factura_retencion_id: uuid.UUID | None = Field(
+        description="reclamo: the invoice that holds the disputed amount while it is open "
+                    "(the claimed one, or the later one its balance was carried into)")
     pqr_origen_id: uuid.UUID | None
     asignada_a: uuid.UUID | None
     radicada_at: datetime
@@ -82,6 +85,7 @@ class PqrRead(OutputSchema):
     respondida_at: datetime | None
     resultado: Resultado | None
     valor_reconocido: Money | None
+    nota_credito_id: uuid.UUID | None = Field(description="favorable: the credit note")
     cerrada_at: datetime | None
     dias_habiles_restantes: int = Field(
         description="Business days left to answer; negative when the deadline has passed")

@@ -16,6 +16,7 @@ from app.core.pagination import PageParams
 from app.core.sequences import take_next
 from app.core.tenant import ResolvedTenant, TenantId
 from app.facturas import service as facturas_service
+from app.facturas.models import FacturaEstado
 from app.pqrs import plazos
 from app.pqrs.models import Canal, Estado, Pqr, PqrEvento, Resultado, Tipo
 from app.pqrs.repository import PqrRepository
@@ -99,17 +100,20 @@ async def _radicar(session: AsyncSession, tenant: ResolvedTenant, pqr: Pqr,
     return pqr
 
 
-async def _check_claim(session: AsyncSession, tenant: ResolvedTenant, cliente_id: uuid.UUID,
-                       data: PqrCreate) -> None:
+async def _hold_claim(session: AsyncSession, tenant: ResolvedTenant, cliente_id: uuid.UUID,
+                      data: PqrCreate) -> uuid.UUID | None:
+    """Checks what a reclamo names and holds its disputed amount on the invoice that is
+    collecting it (the invoice itself, or the one its balance was carried into); returns
+    that invoice."""
     if data.tipo != Tipo.reclamo:
         if data.factura_id is not None or data.valor_reclamado is not None:
             raise invalid_fields({"factura_id": "only a reclamo names an invoice and an "
                                                 "amount"})
-        return
+        return None
     if data.factura_id is None:
         if data.valor_reclamado is not None:
             raise invalid_fields({"factura_id": "a disputed amount needs the invoice"})
-        return
+        return None
     factura = await facturas_service.get(session, tenant.id, data.factura_id,
                                          only_cliente=cliente_id, with_lines=False)
     oldest = add_months(tenant.local_date(), -MESES_RECLAMO)
@@ -121,6 +125,16 @@ async def _check_claim(session: AsyncSession, tenant: ResolvedTenant, cliente_id
                                                  "is disputed"})
     if data.valor_reclamado > factura.total:
         raise invalid_fields({"valor_reclamado": f"above the invoice's total {factura.total}"})
+    if factura.estado == FacturaEstado.anulada:
+        raise Conflict("The factura is voided: nothing is collected on it.")
+    cobro = await facturas_service.payable_for_update(session, tenant.id, factura.id)
+    if data.valor_reclamado > cobro.saldo:
+        raise invalid_fields({"valor_reclamado": (
+            f"above what is still to pay ({cobro.saldo}): what was paid or is held by another "
+            f"claim cannot be held again")})
+    cobro.valor_en_reclamo += data.valor_reclamado
+    cobro.settle_estado()
+    return cobro.id
 
 
 async def file(session: AsyncSession, tenant: ResolvedTenant, data: PqrCreate,
@@ -138,11 +152,11 @@ async def file(session: AsyncSession, tenant: ResolvedTenant, data: PqrCreate,
                                   in ("cliente_id", "canal") if getattr(data, field) is None})
         cliente_id, canal = data.cliente_id, data.canal
     await clientes_service.get(session, tenant.id, cliente_id)
-    await _check_claim(session, tenant, cliente_id, data)
+    retencion = await _hold_claim(session, tenant, cliente_id, data)
     return await _radicar(session, tenant, Pqr(
         cliente_id=cliente_id, tipo=data.tipo, canal=canal, asunto=data.asunto,
         descripcion=data.descripcion, factura_id=data.factura_id,
-        valor_reclamado=data.valor_reclamado), actor)
+        valor_reclamado=data.valor_reclamado, factura_retencion_id=retencion), actor)
 
 
 async def file_recurso(session: AsyncSession, tenant: ResolvedTenant, pqr_id: uuid.UUID,
@@ -218,25 +232,52 @@ async def respond(session: AsyncSession, tenant: ResolvedTenant, pqr_id: uuid.UU
 
 async def close(session: AsyncSession, tenant_id: TenantId, pqr_id: uuid.UUID, data: Cierre,
                 actor: Actor) -> Pqr:
+    """Closes a PQR. A claim on an invoice closes with its result: favorable credits the
+    amount granted with a credit note, and either way the hold is released."""
     pqr = await get(session, tenant_id, pqr_id, for_update=True)
-    disputa = pqr.tipo == Tipo.reclamo and pqr.valor_reclamado is not None
-    if disputa and data.resultado is None:
+    retenido = pqr.valor_reclamado if pqr.factura_retencion_id is not None else None
+    if retenido is not None and data.resultado is None:
         raise invalid_fields({"resultado": "a claim on an invoice closes favorable or "
                                            "desfavorable"})
-    if not disputa and (data.resultado is not None or data.valor_reconocido is not None):
+    if retenido is None and (data.resultado is not None or data.valor_reconocido is not None):
         raise invalid_fields({"resultado": "only a claim on an invoice has a result"})
     reconocido: Decimal | None = None
     if data.resultado == Resultado.favorable:
-        reconocido = data.valor_reconocido or pqr.valor_reclamado
-        if pqr.valor_reclamado is not None and reconocido > pqr.valor_reclamado:
-            raise invalid_fields({"valor_reconocido": f"above the disputed "
-                                                      f"{pqr.valor_reclamado}"})
+        reconocido = data.valor_reconocido or retenido
+        if retenido is not None and reconocido > retenido:
+            raise invalid_fields({"valor_reconocido": f"above the disputed {retenido}"})
     elif data.valor_reconocido is not None:
         raise invalid_fields({"valor_reconocido": "only a favorable result grants an amount"})
+    pqrs = PqrRepository(session, tenant_id)
+    if retenido is not None and (recurso := await pqrs.recurso_abierto(pqr.id)):
+        raise Conflict(f"The recurso {recurso} against it is open: the claim's hold stays "
+                       "until it is decided (Ley 142 art. 155).")
     await _move(session, tenant_id, pqr, "cerrada", actor, data.resultado)
+    if retenido is not None:
+        pqr.nota_credito_id = await _release_hold(session, tenant_id, pqr, retenido,
+                                                  reconocido, actor)
     pqr.resultado, pqr.valor_reconocido, pqr.cerrada_at = data.resultado, reconocido, utcnow()
-    await PqrRepository(session, tenant_id).flush()
+    await pqrs.flush()
     return pqr
+
+
+async def _release_hold(session: AsyncSession, tenant_id: TenantId, pqr: Pqr,
+                        retenido: Decimal, reconocido: Decimal | None,
+                        actor: Actor) -> uuid.UUID | None:
+    """Gives back what the claim held; credits what was granted. What is neither paid nor
+    credited is due again (a billing run since carries it into the next invoice)."""
+    assert pqr.factura_retencion_id is not None
+    cobro = await facturas_service.get_for_update(session, tenant_id, pqr.factura_retencion_id)
+    cobro.valor_en_reclamo -= retenido
+    nota_id = None
+    if reconocido:
+        cobro.valor_acreditado += reconocido
+        nota = await facturas_service.emitir_nota_credito(
+            session, tenant_id, cobro, reconocido, actor_id=actor.user_id,
+            motivo=f"Reclamo {pqr.radicado} resuelto a favor del usuario")
+        nota_id = nota.id
+    cobro.settle_estado()
+    return nota_id
 
 
 async def list_page(session: AsyncSession, tenant_id: TenantId, params: PageParams, *,
