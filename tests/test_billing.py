@@ -179,8 +179,8 @@ async def test_estimated_reading_previous_balance_and_interest(client, tenant_a)
     account = (await client.get(f"/api/clientes/{cliente_id}/estado-cuenta",
                                 headers=admin)).json()
     assert D(account["saldo"]) == D(november["total"])
-    lines = {ln["concepto"]: ln["valor"] for ln in nov["lineas"] if ln["servicio"] is None}
-    assert set(lines) == {"saldo_anterior", "intereses_mora"}
+    assert [ln["orden"] for ln in nov["lineas"]] == list(range(1, len(nov["lineas"]) + 1))
+    assert [ln["concepto"] for ln in nov["lineas"][-2:]] == ["saldo_anterior", "intereses_mora"]
     assert sum(D(ln["valor"]) for ln in nov["lineas"]) == D(nov["total"])
 
 
@@ -235,24 +235,28 @@ async def test_set_based_and_reference_calculation_agree(client, tenant_a):
                                         v.precio_complementario, v.precio_suntuario, factors)
                for k, v in tarifas.items()}
     cases = []
-    for n, (uso, estrato, sewage, m3) in enumerate([
-        ("residencial", 1, True, 0), ("residencial", 1, True, 9), ("residencial", 2, True, 13),
-        ("residencial", 3, False, 14), ("residencial", 4, True, 26), ("residencial", 5, True, 27),
-        ("residencial", 6, True, 100), ("comercial", None, True, 40),
-        ("industrial", None, False, 333), ("oficial", None, True, 7),
+    # services: a = acueducto, s = alcantarillado (sewage)
+    for n, (uso, estrato, services, m3) in enumerate([
+        ("residencial", 1, "as", 0), ("residencial", 1, "as", 9), ("residencial", 2, "as", 13),
+        ("residencial", 3, "a", 14), ("residencial", 4, "as", 26), ("residencial", 5, "as", 27),
+        ("residencial", 6, "as", 100), ("comercial", None, "as", 40),
+        ("industrial", None, "a", 333), ("oficial", None, "as", 7),
+        ("residencial", 2, "s", 30), ("comercial", None, "s", 12),
     ]):
         created = await client.post("/api/clientes", headers=admin, json=cliente_payload(
-            f"9{n:03d}", uso=uso, estrato=estrato, servicio_alcantarillado=sewage))
+            f"9{n:03d}", uso=uso, estrato=estrato, servicio_acueducto="a" in services,
+            servicio_alcantarillado="s" in services))
         cliente_id = created.json()["id"]
         assert (await record(client, tenant_a, cliente_id, "2026-10", 500 + m3, anterior=500)
                 ).status_code == 201
-        cases.append((f"9{n:03d}", uso, estrato, sewage, m3))
+        cases.append((f"9{n:03d}", uso, estrato, services, m3))
     await bill(client, tenant_a, "2026-10")
     issued = {f["cliente_id"]: f for f in await invoices(client, tenant_a)}
     clientes = {c["numero_cuenta"]: c["id"] for c in (await client.get(
         "/api/clientes?q=9&limit=50", headers=admin)).json()["items"]}
-    for numero, uso, estrato, sewage, m3 in cases:
-        servicios = ["acueducto", "alcantarillado"] if sewage else ["acueducto"]
+    for numero, uso, estrato, services, m3 in cases:
+        servicios = [name for code, name in (("a", "acueducto"), ("s", "alcantarillado"))
+                     if code in services]
         expected = calculo.lineas_factura(tarifas, servicios, m3, 13, uso, estrato)
         full = await detail(client, tenant_a, issued[clientes[numero]]["id"])
         got = [(ln["servicio"], ln["concepto"], ln["cantidad_m3"], D(ln["valor"]))
