@@ -3,8 +3,8 @@
 It computes exactly what `app.facturacion.calculo` computes (the API tests bill the same
 accounts on PostgreSQL and SQLite and expect the same invoices): consumption measured, or the
 rounded average of the last six measured periods; the lines of each service; previous
-balance and interest, without what open claims hold; totals as the sum of the rounded lines. Temporary tables carry the
-intermediate sets; they are dropped at commit.
+balance and interest, without what open claims hold; totals as the sum of the rounded lines.
+Temporary tables carry the intermediate sets; they are dropped at commit.
 """
 
 import secrets

@@ -63,9 +63,7 @@ async def payable_for_update(session: AsyncSession, tenant_id: TenantId,
     """The invoice, locked; or, when its balance was carried forward, the one holding it
     now: where a payment of it, or a claim's hold on it, belongs."""
     facturas = FacturaRepository(session, tenant_id)
-    factura = await facturas.get_for_update(factura_id)
-    if factura is None:
-        raise not_found()
+    factura = await get_for_update(session, tenant_id, factura_id)
     for _ in range(MAX_CARRY_HOPS):
         if factura.estado != FacturaEstado.trasladada or factura.trasladada_a_id is None:
             return factura

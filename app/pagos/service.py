@@ -20,6 +20,7 @@ from app.pagos.models import Pago, PagoEstado
 from app.pagos.repository import PagoRepository
 from app.pagos.schemas import PagoCreate
 
+
 def request_fingerprint(data: PagoCreate) -> str:
     canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
