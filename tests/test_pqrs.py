@@ -259,6 +259,20 @@ async def test_summary_counts_and_share_answered_on_time(client, database, tenan
                                     params={"desde": "2026-02-01", "hasta": "2026-01-01"}), 422)
 
 
+async def pay(client, world: TenantWorld, factura_id: str, valor: str):
+    return await client.post("/api/pagos", headers=world.headers(Role.operador), json={
+        "factura_id": factura_id, "valor": valor, "fecha": "2026-11-10", "canal": "banco",
+        "referencia": f"BANCO-{valor}"})
+
+
+async def answer(client, world: TenantWorld, pqr_id: str) -> None:
+    await act(client, world, pqr_id, "asignar",
+              {"operador_id": str(world.users[Role.operador].id)})
+    response = await act(client, world, pqr_id, "responder",
+                         {"respuesta": "Se revisó la lectura en terreno."})
+    assert response.status_code == 200, response.text
+
+
 @pytest.fixture
 async def factura(client, tenant_a) -> dict:
     """An invoice of the portal user's account (total 44,979.40)."""
@@ -295,9 +309,7 @@ async def test_a_claim_names_a_recent_invoice_of_the_account(client, database, t
 async def test_closing_a_claim_needs_its_result(client, tenant_a, factura):
     pqr_id = (await file(client, tenant_a, tipo="reclamo", asunto="Cobro excesivo",
                          factura_id=factura["id"], valor_reclamado="10000.00")).json()["id"]
-    await act(client, tenant_a, pqr_id, "asignar",
-              {"operador_id": str(tenant_a.users[Role.operador].id)})
-    await act(client, tenant_a, pqr_id, "responder", {"respuesta": "Se revisó la lectura."})
+    await answer(client, tenant_a, pqr_id)
     assert_problem(await act(client, tenant_a, pqr_id, "cerrar", {}), 422)
     assert_problem(await act(client, tenant_a, pqr_id, "cerrar", {
         "resultado": "favorable", "valor_reconocido": "10000.01"}), 422)
@@ -314,20 +326,6 @@ async def test_closing_a_claim_needs_its_result(client, tenant_a, factura):
 
 RECLAMO = {"tipo": "reclamo", "asunto": "Cobro excesivo",
            "descripcion": "El consumo facturado no corresponde a la lectura."}
-
-
-async def pay(client, world: TenantWorld, factura_id: str, valor: str):
-    return await client.post("/api/pagos", headers=world.headers(Role.operador), json={
-        "factura_id": factura_id, "valor": valor, "fecha": "2026-11-10", "canal": "banco",
-        "referencia": f"BANCO-{valor}"})
-
-
-async def answer(client, world: TenantWorld, pqr_id: str) -> None:
-    await act(client, world, pqr_id, "asignar",
-              {"operador_id": str(world.users[Role.operador].id)})
-    response = await act(client, world, pqr_id, "responder",
-                         {"respuesta": "Se revisó la lectura en terreno."})
-    assert response.status_code == 200, response.text
 
 
 async def test_a_claim_holds_its_amount_until_a_favorable_close_credits_it(

@@ -14,9 +14,11 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.facturacion.calculo import HISTORY_PERIODS, SERVICE_ORDER, TarifaVigente
+from app.facturas.repository import SALDO
 
 
 @dataclass(frozen=True)
@@ -51,13 +53,15 @@ WHERE c.tenant_id = :tenant AND c.estado = 'activo'
                   AND f.cliente_id = c.id AND f.periodo = :periodo)
 """
 
-_BALANCES = """
+# What an open invoice still owes, as in Factura.saldo: one expression for the balances and
+# the carry, so a new amount on facturas cannot be counted by one and missed by the other.
+_SALDO = f"({SALDO.compile(dialect=postgresql.dialect())})"
+
+_BALANCES = f"""
 CREATE TEMP TABLE _fact_saldos ON COMMIT DROP AS
 SELECT f.cliente_id, sum(f.saldo) AS saldo,
        sum(CASE WHEN f.fecha_limite_pago < :expedicion THEN f.saldo ELSE 0 END) AS vencido
-FROM (SELECT cliente_id, fecha_limite_pago,
-             total - valor_pagado - valor_trasladado - valor_acreditado - valor_en_reclamo
-             AS saldo
+FROM (SELECT cliente_id, fecha_limite_pago, {_SALDO} AS saldo
       FROM facturas
       WHERE tenant_id = :tenant AND estado IN ('emitida', 'parcial')) f
 JOIN _fact_cand c ON c.cliente_id = f.cliente_id
@@ -153,17 +157,15 @@ SELECT :tenant, factura_id, orden, servicio, concepto, cantidad, unitario, facto
 FROM _lin
 """
 
-_CARRY_BALANCES = """
-UPDATE facturas o
-SET trasladado_previo = o.valor_trasladado,
-    valor_trasladado = o.total - o.valor_pagado - o.valor_acreditado - o.valor_en_reclamo,
+_CARRY_BALANCES = f"""
+UPDATE facturas
+SET trasladado_previo = facturas.valor_trasladado,
+    valor_trasladado = facturas.valor_trasladado + {_SALDO},
     estado = 'trasladada', trasladada_a_id = f.id, updated_at = now()
 FROM _fact f
-WHERE o.tenant_id = :tenant AND o.cliente_id = f.cliente_id AND o.periodo <> :periodo
-  AND o.estado IN ('emitida', 'parcial')
-  AND o.total - o.valor_pagado - o.valor_trasladado - o.valor_acreditado
-      - o.valor_en_reclamo > 0
-  AND f.saldo_anterior > 0
+WHERE facturas.tenant_id = :tenant AND facturas.cliente_id = f.cliente_id
+  AND facturas.periodo <> :periodo AND facturas.estado IN ('emitida', 'parcial')
+  AND {_SALDO} > 0 AND f.saldo_anterior > 0
 """
 
 _SUMMARY = """
