@@ -2,15 +2,24 @@
 against tenant A's objects (404), and with tenant A's token under tenant B's header (403).
 
 A new endpoint must be added to ENDPOINTS: the last test fails until it is.
+
+The two tenants and tenant A's objects are built once for the module, in a transaction the
+module rolls back at its end; each test runs in a savepoint of it that is rolled back after
+the test, so a test sees exactly that world and leaves nothing behind.
 """
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from app.core.db import Database
+from app.main import create_app
 from app.users.models import Role
 from tests.billing_helpers import bill, invoices, record, setup_billing
-from tests.factories import TenantWorld, cliente_payload
+from tests.factories import TenantWorld, cliente_payload, make_tenant
 from tests.helpers import assert_problem
 
 STAFF = frozenset({Role.admin, Role.operador})
@@ -129,8 +138,14 @@ def _fill(value, ids: dict[str, str]):
     return value
 
 
-@pytest.fixture
-async def ids(client, tenant_a: TenantWorld) -> dict[str, str]:
+@dataclass(frozen=True)
+class World:
+    tenant_a: TenantWorld
+    tenant_b: TenantWorld
+    ids: dict[str, str]
+
+
+async def _build_ids(client: httpx.AsyncClient, tenant_a: TenantWorld) -> dict[str, str]:
     """Tenant A with one of everything: a tariff, a reading, a billed period, a payment."""
     await setup_billing(client, tenant_a)
     lectura = await record(client, tenant_a, tenant_a.other_cliente.id, "2026-10", 1010,
@@ -148,6 +163,54 @@ async def ids(client, tenant_a: TenantWorld) -> dict[str, str]:
             "tarifa_id": tarifa["id"], "lectura_id": lectura.json()["id"],
             "periodo": "2026-10", "factura_id": factura["id"], "pago_id": pago.json()["id"],
             "pqr_id": pqr.json()["id"]}
+
+
+@pytest.fixture(scope="module")
+async def module_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        try:
+            yield connection
+        finally:
+            await transaction.rollback()
+
+
+@pytest.fixture(scope="module")
+async def world(module_connection: AsyncConnection, settings, pdf_renderer) -> World:
+    database = Database(module_connection, owns_engine=False)
+    app = create_app(settings, database, pdf_renderer)
+    tenant_a = await make_tenant(database, settings, "tenant-a")
+    tenant_b = await make_tenant(database, settings, "tenant-b")
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.10", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        ids = await _build_ids(client, tenant_a)
+    return World(tenant_a, tenant_b, ids)
+
+
+@pytest.fixture
+async def connection(module_connection: AsyncConnection,
+                     world: World) -> AsyncIterator[AsyncConnection]:
+    """Overrides conftest's: the test runs in a savepoint of the module's world."""
+    savepoint = await module_connection.begin_nested()
+    try:
+        yield module_connection
+    finally:
+        await savepoint.rollback()
+
+
+@pytest.fixture
+def tenant_a(world: World) -> TenantWorld:
+    return world.tenant_a
+
+
+@pytest.fixture
+def tenant_b(world: World) -> TenantWorld:
+    return world.tenant_b
+
+
+@pytest.fixture
+def ids(world: World) -> dict[str, str]:
+    return world.ids
 
 
 async def call(client, endpoint: Endpoint, ids: dict[str, str], headers: dict):
