@@ -6,7 +6,7 @@ from sqlalchemy.engine import Connection
 from alembic import context
 from app.core.config import get_settings
 from app.core.db import create_engine
-from app.core.registry import metadata
+from app.registry import metadata
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

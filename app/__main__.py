@@ -91,13 +91,14 @@ def bill(args: argparse.Namespace) -> None:
 
     from app.core.tenant import TenantId
     from app.facturacion import service
+    from app.facturacion.schemas import ResumenFacturacion
 
     started = time.perf_counter()
 
     def progress(step: str) -> None:
         print(f"  [{time.perf_counter() - started:7.2f} s] {step} ...", flush=True)
 
-    async def work(database: Database):
+    async def work(database: Database) -> "ResumenFacturacion":
         async with database.session(TenantId(args.tenant)) as session:
             return await service.run(session, TenantId(args.tenant), args.periodo, progress)
 

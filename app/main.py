@@ -14,6 +14,7 @@ from app.core.db import Database, create_engine
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.estado_cuenta.router import router as estado_cuenta_router
 from app.facturacion.router import router as facturacion_router
 from app.facturas.router import router as facturas_router
 from app.health.router import router as health_router
@@ -71,7 +72,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app)
     for router in (health_router, auth_router, tenancy_router, marca_router, users_router,
                    clientes_router, tarifas_router, lecturas_router, facturacion_router,
-                   facturas_router, pdf_router, pagos_router, pqrs_router):
+                   facturas_router, estado_cuenta_router, pdf_router, pagos_router,
+                   pqrs_router):
         app.include_router(router)
 
     # Added innermost first: a request meets RequestContext, BodySizeLimit, CORS, Tenancy.

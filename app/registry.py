@@ -1,4 +1,7 @@
-"""Imports every domain's models so the metadata (for Alembic and tests) is complete."""
+"""Imports every domain's models so the metadata (for Alembic and tests) is complete.
+
+It lives outside `app.core`, which knows no domain.
+"""
 
 from app.clientes import models as clientes_models  # noqa: F401
 from app.core import sequences  # noqa: F401

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Installs the project with its dev dependencies and runs the whole suite: on SQLite, then on
-# PostgreSQL when TEST_DATABASE_URL is set or the local server answers. Extra arguments go to
-# pytest (e.g. scripts/test.sh -x -k clientes).
+# Installs the project with its dev dependencies and runs the whole suite: the linter, the
+# architecture contracts (import-linter) and the type checker (mypy), then the tests on SQLite,
+# then on PostgreSQL when TEST_DATABASE_URL is set or the local server answers. Extra arguments
+# go to pytest (e.g. scripts/test.sh -x -k clientes).
 set -euo pipefail
 VENV_EXTRAS=dev source "$(dirname "$0")/_venv.sh"
 bash scripts/install-system-deps.sh
+
+echo "== lint (ruff), architecture contracts (import-linter), types (mypy)"
+ruff check .
+lint-imports --no-cache
+mypy
 
 echo "== tests on SQLite"
 env -u TEST_DATABASE_URL python -m pytest "$@"

@@ -3,16 +3,23 @@ test that is rolled back at its end.
 
 SQLite by default; PostgreSQL when TEST_DATABASE_URL is set (a server URL: the session creates
 and drops its own database on it).
+
+The suite lives on TODAY: the clock is moved there (and keeps ticking) before anything runs, so
+the periods, deadlines and payment dates the tests name mean the same whatever the machine's
+date. A test that needs another day moves the clock itself (the `time_machine` fixture).
 """
 
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import psycopg
 import pytest
+import time_machine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -25,6 +32,16 @@ from app.pdf.renderer import PdfRenderer
 from tests.factories import TEST_SECRET, TenantWorld, make_superadmin, make_tenant
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+# A Friday morning in Bogotá: October 2026 is closed (issued 1 November, due 15 November, so
+# its unpaid invoices are overdue) and November is the month being read.
+TODAY = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("America/Bogota"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _the_suite_lives_on_today() -> Iterator[None]:
+    with time_machine.travel(TODAY, tick=True):
+        yield
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -6,6 +6,7 @@ import httpx
 from jose import jwt
 
 from app.core.config import Settings
+from app.core.security import verify_password
 from app.users.models import Role
 from tests.factories import PASSWORD, TEST_SECRET, TenantWorld
 from tests.helpers import assert_problem
@@ -176,3 +177,11 @@ async def test_change_password(client, tenant_a: TenantWorld):
     assert ok.status_code == 204
     assert (await login(client, "tenant-a", email)).status_code == 401
     assert (await login(client, "tenant-a", email, "a-brand-new-passphrase")).status_code == 200
+
+
+async def test_a_hash_stored_before_the_move_to_libpass_still_verifies():
+    """argon2id hashes as passlib 1.7.4 wrote them (the PHC string format) verify unchanged."""
+    stored = ("$argon2id$v=19$m=19456,t=2,p=1$fY9xbi0lZIzR2ts7B+C89w$"
+              "2WyyYCyde4DbC9avhyoiAOQytx7jhbbG78+ZHSYOixY")  # made by passlib 1.7.4
+    assert await verify_password("una-clave-de-antes", stored)
+    assert not await verify_password("otra-clave-cualquiera", stored)

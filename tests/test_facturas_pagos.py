@@ -1,6 +1,8 @@
 """Invoices after a run: who sees them, voiding, payments and their idempotency."""
 
+from datetime import datetime
 from decimal import Decimal as D
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -45,15 +47,19 @@ async def test_portal_user_sees_only_its_own_invoices(client, tenant_a, billed):
                                     headers=portal), 404)
 
 
-async def test_invoice_filters(client, tenant_a, billed):
+async def test_invoice_filters(client, tenant_a, billed, time_machine):
     assert len(await invoices(client, tenant_a, periodo="2026-10")) == 2
     assert await invoices(client, tenant_a, periodo="2026-09") == []
     assert len(await invoices(client, tenant_a, cliente_id=str(tenant_a.cliente.id))) == 1
-    # due 2026-11-15: overdue once that day has passed in the tenant's time zone
-    overdue = await invoices(client, tenant_a, vencidas="true")
-    estados = {f["estado"] for f in await invoices(client, tenant_a)}
-    assert estados in ({"vencida"}, {"emitida"})
-    assert len(overdue) == (2 if estados == {"vencida"} else 0)
+    # due 2026-11-15: overdue once that day has passed in the tenant's time zone (UTC-5)
+    bogota = ZoneInfo("America/Bogota")
+    for moment, estado, overdue in (
+            (datetime(2026, 11, 15, 23, 30, tzinfo=bogota), "emitida", 0),  # 04:30 UTC on 16th
+            (datetime(2026, 11, 16, 0, 30, tzinfo=bogota), "vencida", 2),
+            (datetime(2026, 11, 20, 10, 0, tzinfo=bogota), "vencida", 2)):
+        time_machine.move_to(moment)
+        assert {f["estado"] for f in await invoices(client, tenant_a)} == {estado}, moment
+        assert len(await invoices(client, tenant_a, vencidas="true")) == overdue, moment
     assert_problem(await client.get("/api/facturas?estado=borrada",
                                     headers=tenant_a.headers(Role.admin)), 422)
 

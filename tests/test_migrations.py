@@ -55,7 +55,7 @@ def test_models_and_migrations_do_not_drift(database_url: str):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from app.core.registry import metadata
+    from app.registry import metadata
 
     sync_url = make_url(database_url)
     if sync_url.get_backend_name() == "sqlite":

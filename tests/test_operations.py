@@ -103,6 +103,13 @@ def test_settings_refuse_a_default_or_short_secret_outside_development():
     assert strong.cors_origins == ["https://a.co", "https://b.co"]
 
 
+@pytest.mark.parametrize("spelling", ["warning", "WARNING", " Warning "])
+def test_log_level_is_read_in_any_case(spelling: str):
+    assert Settings(log_level=spelling, _env_file=None).log_level == "WARNING"
+    with pytest.raises(ValueError, match="log_level"):
+        Settings(log_level="loud", _env_file=None)
+
+
 async def test_cors_when_configured(settings, database):
     app = create_app(settings.model_copy(update={"cors_origins": ["https://portal.co"]}),
                      database)

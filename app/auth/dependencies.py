@@ -1,38 +1,19 @@
 """The current principal and the role guards routers declare."""
 
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from app.auth.principal import Principal
 from app.core.dependencies import SessionDep, SettingsDep, TenantIdDep
 from app.core.errors import Forbidden, Unauthorized
 from app.core.security import InvalidToken, read_access_token
-from app.core.tenant import TenantId
+from app.users import service as users_service
 from app.users.models import Role
-from app.users.repository import UserRepository
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/login", auto_error=False)
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling. Role and binding come from the database, not the token, so a
-    demotion or deactivation takes effect on the next request."""
-
-    user_id: uuid.UUID
-    tenant_id: TenantId
-    email: str
-    nombre: str
-    role: Role
-    cliente_id: uuid.UUID | None
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in (Role.admin, Role.operador)
 
 
 async def get_current_principal(
@@ -50,7 +31,7 @@ async def get_current_principal(
         raise Unauthorized(exc.reason) from exc
     if claims.tenant_id != tenant_id:
         raise Forbidden("The access token belongs to another tenant.")
-    user = await UserRepository(session, tenant_id).get(claims.user_id)
+    user = await users_service.find(session, tenant_id, claims.user_id)
     if user is None or not user.activo:
         raise Unauthorized("The account is inactive or no longer exists.")
     principal = Principal(
@@ -64,7 +45,7 @@ async def get_current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_current_principal)]
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     allowed = frozenset(roles)
     names = ", ".join(sorted(allowed))
 

@@ -13,7 +13,8 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
 async def get_throttle(request: Request) -> LoginThrottle:
-    return request.app.state.login_throttle
+    throttle: LoginThrottle = request.app.state.login_throttle
+    return throttle
 
 
 @router.post("/login", response_model=Token, summary="Log in (OAuth2 password form)")

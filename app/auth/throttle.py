@@ -1,12 +1,12 @@
 """Slows down password guessing: failed logins per account and per client address."""
 
 import math
-import time
 
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
+from app.core import clock
 from app.core.errors import TooManyRequests
 
 
@@ -21,7 +21,7 @@ class LoginThrottle:
         for item, key in self._keys(tenant_id, email, address):
             if not await self._limiter.test(item, *key):
                 stats = await self._limiter.get_window_stats(item, *key)
-                retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+                retry_after = max(1, math.ceil(stats.reset_time - clock.timestamp()))
                 raise TooManyRequests(
                     "Too many failed logins; try again later.",
                     headers={"Retry-After": str(retry_after)},
@@ -34,7 +34,8 @@ class LoginThrottle:
     async def succeeded(self, tenant_id: str, email: str) -> None:
         await self._limiter.clear(self._per_account, "account", tenant_id, email)
 
-    def _keys(self, tenant_id: str, email: str, address: str):
+    def _keys(self, tenant_id: str, email: str, address: str,
+              ) -> tuple[tuple[RateLimitItem, tuple[str, ...]], ...]:
         return (
             (self._per_account, ("account", tenant_id, email)),
             (self._per_address, ("address", address)),

@@ -4,6 +4,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clientes.models import Cliente, ClienteEstado
@@ -13,9 +14,6 @@ from app.core.errors import Conflict, NotFound, invalid_fields
 from app.core.pagination import PageParams
 from app.core.schemas import sent_changes
 from app.core.tenant import TenantId
-from app.facturas.repository import FacturaRepository
-from app.lecturas.repository import LecturaRepository
-from app.users.repository import UserRepository
 
 # retirado is final: a retired account's number is not reused and it does not come back.
 _ALLOWED_ESTADO_CHANGES = {
@@ -38,11 +36,21 @@ async def create(session: AsyncSession, tenant_id: TenantId, data: ClienteCreate
     return await clientes.add(Cliente(**data.model_dump()))
 
 
+async def find(session: AsyncSession, tenant_id: TenantId,
+               cliente_id: uuid.UUID) -> Cliente | None:
+    return await ClienteRepository(session, tenant_id).get(cliente_id)
+
+
 async def get(session: AsyncSession, tenant_id: TenantId, cliente_id: uuid.UUID) -> Cliente:
-    cliente = await ClienteRepository(session, tenant_id).get(cliente_id)
+    cliente = await find(session, tenant_id, cliente_id)
     if cliente is None:
         raise not_found()
     return cliente
+
+
+async def find_by_numero_cuenta(session: AsyncSession, tenant_id: TenantId,
+                                numero_cuenta: str) -> Cliente | None:
+    return await ClienteRepository(session, tenant_id).get_by_numero_cuenta(numero_cuenta)
 
 
 async def get_many(session: AsyncSession, tenant_id: TenantId,
@@ -90,14 +98,18 @@ async def update(session: AsyncSession, tenant_id: TenantId, cliente_id: uuid.UU
 
 
 async def delete(session: AsyncSession, tenant_id: TenantId, cliente_id: uuid.UUID) -> None:
-    """Only an account with no history may be deleted; one with history is retired instead."""
+    """Only an account with no history may be deleted; one with history is retired instead.
+
+    Its history (portal users, readings, invoices, PQRs) points at it through foreign keys,
+    so the database itself refuses the delete of an account that has any.
+    """
     cliente = await get(session, tenant_id, cliente_id)
-    if (await UserRepository(session, tenant_id).count_bound_to_cliente(cliente.id)
-            or await LecturaRepository(session, tenant_id).count_for_cliente(cliente.id)
-            or await FacturaRepository(session, tenant_id).count_for_cliente(cliente.id)):
-        raise Conflict("This cliente has history (portal users, readings or invoices); set "
-                       "its estado to 'retirado' instead of deleting it.")
-    await ClienteRepository(session, tenant_id).delete(cliente)
+    try:
+        async with session.begin_nested():
+            await ClienteRepository(session, tenant_id).delete(cliente)
+    except IntegrityError as exc:
+        raise Conflict("This cliente has history (portal users, readings, invoices or PQRs); "
+                       "set its estado to 'retirado' instead of deleting it.") from exc
 
 
 async def get_own(session: AsyncSession, tenant_id: TenantId,

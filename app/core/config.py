@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     login_failures_per_address: str = "30/5 minutes"
     rate_limit_storage_uri: str = "async+memory://"
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        """`warning` (uvicorn's spelling) and `WARNING` (logging's) are the same level."""
+        return value.strip().upper() if isinstance(value, str) else value
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

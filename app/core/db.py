@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -56,7 +56,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 def is_postgres(session: AsyncSession) -> bool:
     """PostgreSQL-only paths (COPY, set-based billing, row locks) check this."""
-    return session.bind.dialect.name == "postgresql"
+    return session.get_bind().dialect.name == "postgresql"
 
 
 class Database:
@@ -92,6 +92,11 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+
+    async def ping(self) -> None:
+        """One round trip to the database; raises when it does not answer."""
+        async with self.session() as session:
+            await session.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         if self.owns_engine:

@@ -12,15 +12,17 @@ from app.core.tenant import ResolvedTenant, TenantId
 
 
 async def get_settings_dep(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 async def get_database(request: Request) -> Database:
-    return request.app.state.database
+    database: Database = request.app.state.database
+    return database
 
 
 async def get_tenant(request: Request) -> ResolvedTenant:
-    tenant = getattr(request.state, "tenant", None)
+    tenant: ResolvedTenant | None = getattr(request.state, "tenant", None)
     if tenant is None:  # only /api routes are resolved; a route outside it must not ask
         raise RuntimeError("no tenant was resolved for this request")
     return tenant

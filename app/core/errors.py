@@ -151,7 +151,8 @@ async def _http_exception_handler(_request: Request, exc: Exception) -> JSONResp
         detail = "No such resource."
     elif exc.status_code == 405:
         detail = "This method is not allowed on this resource."
-    return problem_response(exc.status_code, detail, headers=exc.headers)
+    headers = dict(exc.headers) if exc.headers else None
+    return problem_response(exc.status_code, detail, headers=headers)
 
 
 async def _integrity_error_handler(_request: Request, exc: Exception) -> JSONResponse:

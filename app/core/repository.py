@@ -5,30 +5,41 @@ SELECT it makes filters by the tenant, every INSERT sets it. (The session's safe
 `app.core.tenant` and, on PostgreSQL, row-level security stand behind it.)
 """
 
-import functools
 import uuid
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm.attributes import set_attribute
 
-from app.core.models import TenantScoped
 from app.core.pagination import PageParams
 from app.core.tenant import TenantId
 
-M = TypeVar("M", bound=TenantScoped)  # with an `id` (UUIDKeyed)
+
+class TenantKeyed(Protocol):
+    """A tenant-owned model keyed by (tenant_id, id): TenantScoped with UUIDKeyed."""
+
+    tenant_id: Mapped[str]
+    id: Mapped[uuid.UUID]
 
 
-@functools.cache
-def _by_id(model: type[M]) -> Select[tuple[M]]:
+M = TypeVar("M", bound=TenantKeyed)
+
+_BY_ID: dict[type[Any], Select[Any]] = {}
+
+
+def _by_id(model: type[M]) -> Select[M]:
     """One statement per model, built once: a look-up by key runs on almost every request."""
-    return select(model).where(model.tenant_id == bindparam("tenant_id"),
-                               model.id == bindparam("id"))
+    if (statement := _BY_ID.get(model)) is None:
+        statement = _BY_ID[model] = select(model).where(
+            model.tenant_id == bindparam("tenant_id"), model.id == bindparam("id"))
+    return statement
 
 
-class TenantRepository(Generic[M]):
-    model: type[M]
+class ScopedRepository:
+    """Bound to a session and one tenant; the base of every repository of tenant rows."""
 
     def __init__(self, session: AsyncSession, tenant_id: TenantId) -> None:
         if not tenant_id:
@@ -36,7 +47,16 @@ class TenantRepository(Generic[M]):
         self.session = session
         self.tenant_id = tenant_id
 
-    def select(self) -> Select[tuple[M]]:
+    async def flush(self) -> None:
+        await self.session.flush()
+
+
+class TenantRepository(ScopedRepository, Generic[M]):
+    """The repository of one model keyed by (tenant_id, id)."""
+
+    model: type[M]
+
+    def select(self) -> Select[M]:
         return select(self.model).where(self.model.tenant_id == self.tenant_id)
 
     async def get(self, id_: uuid.UUID) -> M | None:
@@ -51,16 +71,13 @@ class TenantRepository(Generic[M]):
             .execution_options(populate_existing=True))
 
     async def add(self, obj: M) -> M:
-        obj.tenant_id = self.tenant_id
+        set_attribute(obj, "tenant_id", self.tenant_id)  # whatever the caller set
         self.session.add(obj)
         await self.session.flush()
         return obj
 
     async def delete(self, obj: M) -> None:
         await self.session.delete(obj)
-        await self.session.flush()
-
-    async def flush(self) -> None:
         await self.session.flush()
 
     async def page(self, statement: Select[Any], params: PageParams,

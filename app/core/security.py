@@ -2,13 +2,14 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from jose import ExpiredSignatureError, JWTError, jwt
 from passlib.context import CryptContext
 from starlette.concurrency import run_in_threadpool
 
+from app.core import clock
 from app.core.config import Settings
 
 # OWASP's minimum for argon2id (m=19 MiB, t=2, p=1): a verify costs tens of ms, not hundreds.
@@ -40,7 +41,8 @@ async def verify_password(password: str, password_hash: str | None) -> bool:
 
 def hash_password_sync(password: str) -> str:
     """For the CLI and the demo seed, which run outside the event loop's hot path."""
-    return _password_context.hash(password)
+    hashed: str = _password_context.hash(password)
+    return hashed
 
 
 class InvalidToken(Exception):
@@ -63,13 +65,13 @@ class TokenClaims:
     expires_at: int  # seconds since the epoch
 
     def check_not_expired(self) -> None:
-        if self.expires_at <= datetime.now(UTC).timestamp():
+        if self.expires_at <= clock.timestamp():
             raise InvalidToken("The access token has expired.")
 
 
 def create_access_token(settings: Settings, *, user_id: uuid.UUID, tenant_id: str, role: str,
                         cliente_id: uuid.UUID | None) -> tuple[str, int]:
-    now = datetime.now(UTC)
+    now = clock.now()
     lifetime = timedelta(minutes=settings.access_token_expire_minutes)
     claims: dict[str, Any] = {
         "sub": str(user_id),
@@ -90,7 +92,7 @@ def read_access_token(settings: Settings, token: str, state: Any) -> TokenClaims
     decoded = getattr(state, TOKEN_CLAIMS_STATE, None)
     if decoded is None or decoded[0] != token:
         return decode_access_token(settings, token)
-    claims = decoded[1]
+    claims: TokenClaims = decoded[1]
     claims.check_not_expired()
     return claims
 

@@ -7,15 +7,15 @@ a session with no tenant raises instead of reading every tenant's rows.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, NewType
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql.util import find_tables
 
+from app.core import clock
 from app.core.models import TenantScoped
 
 TenantId = NewType("TenantId", str)
@@ -102,4 +102,4 @@ class ResolvedTenant:
     def local_date(self, moment: datetime | None = None) -> date:
         """The tenant's date of `moment` (default now): business dates such as deadlines and
         filing days are the tenant's, not the server's."""
-        return (moment or datetime.now(UTC)).astimezone(ZoneInfo(self.timezone)).date()
+        return clock.local_date(self.timezone, moment)

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import clock
 from app.core.db import is_postgres
 from app.core.errors import Conflict, NotFound, UnprocessableEntity, invalid_fields
-from app.core.models import utcnow
 from app.core.pagination import PageParams
 from app.core.sequences import advance_counter, lock_counter
 from app.core.tenant import TenantId
@@ -19,11 +19,12 @@ from app.facturacion import calculo, sql
 from app.facturacion.models import Periodo
 from app.facturacion.repository import PeriodoRepository
 from app.facturacion.schemas import CuentaOmitida, PeriodoCreate, ResumenFacturacion
+from app.facturacion.sql import CuentaSinFacturar, RunParams, RunTotals
+from app.facturas import service as facturas_service
 from app.facturas.models import Factura, FacturaEstado
-from app.facturas.repository import FacturaRepository
-from app.lecturas.repository import LecturaRepository
+from app.lecturas import service as lecturas_service
 from app.tarifas import service as tarifas_service
-from app.tenancy.repository import TenantsRepository
+from app.tenancy import service as tenancy_service
 
 FACTURA_COUNTER = "factura"
 SIN_HISTORIAL = ("sin lectura del periodo y sin consumos medidos anteriores para estimar "
@@ -60,12 +61,15 @@ async def list_periodos(session: AsyncSession, tenant_id: TenantId,
 
 
 async def run(session: AsyncSession, tenant_id: TenantId, periodo: str,
-              progress: Callable[[str], None] = lambda _step: None) -> ResumenFacturacion:
+              progress: Callable[[str], None] = lambda _step: None, *,
+              set_based: bool | None = None) -> ResumenFacturacion:
     """Bills every active account of the period that has no invoice for it yet.
 
     Running a period again bills nobody twice. Runs of one tenant queue on the invoice
     counter's lock, so two started at once end with one set of invoices, numbered without
-    gaps.
+    gaps. `set_based` picks the engine: the set-based SQL (PostgreSQL only, the default
+    there) or the reference calculation account by account (the default elsewhere; the tests
+    run both on PostgreSQL and compare them).
     """
     periodos = PeriodoRepository(session, tenant_id)
     period = await periodos.by_periodo(periodo)
@@ -73,8 +77,7 @@ async def run(session: AsyncSession, tenant_id: TenantId, periodo: str,
         raise UnprocessableEntity(f"Unknown periodo {periodo}: create it first "
                                   "(POST /api/periodos).")
     ultimo = await lock_counter(session, tenant_id, FACTURA_COUNTER)
-    tenant = await TenantsRepository(session).get(tenant_id)
-    assert tenant is not None
+    tenant = await tenancy_service.get(session, tenant_id)
     day = last_day(periodo)
     tarifas = await tarifas_service.vigentes(session, tenant_id, day)
     needed = await periodos.services_to_bill(periodo)
@@ -83,48 +86,49 @@ async def run(session: AsyncSession, tenant_id: TenantId, periodo: str,
             f"No tariff valid on {day.isoformat()} for: {', '.join(missing)}. Nothing was "
             "billed.", missing_tarifas=missing)
     ya_facturadas = await periodos.count_billed(periodo)
-    params = sql.RunParams(
+    params = RunParams(
         tenant_id=tenant_id, periodo=periodo, fecha_expedicion=period.fecha_expedicion,
         fecha_limite_pago=period.fecha_limite_pago, fecha_suspension=period.fecha_suspension,
         basico_m3=tenant.consumo_basico_m3, tasa_mora=tenant.tasa_mora_mensual,
-        ultimo_numero=ultimo,
+        ultimo_numero=ultimo, now=clock.now(),
     )
-    if is_postgres(session):
-        (count, total, estimated, first, last), skipped = await sql.bill_period(
-            session, params, tarifas, progress)
+    if set_based is None:
+        set_based = is_postgres(session)
+    if set_based:
+        totals, skipped = await sql.bill_period(session, params, tarifas, progress)
     else:
-        progress("accounts, one by one (SQLite)")
-        (count, total, estimated, first, last), skipped = await _bill_one_by_one(
-            session, params, tarifas)
-    await advance_counter(session, tenant_id, FACTURA_COUNTER, ultimo + count)
+        progress("accounts, one by one")
+        totals, skipped = await _bill_one_by_one(session, params, tarifas)
+    await advance_counter(session, tenant_id, FACTURA_COUNTER, ultimo + totals.facturas)
     return ResumenFacturacion(
-        periodo=periodo, facturas_emitidas=count, total_facturado=total,
-        lecturas_estimadas=estimated, ya_facturadas=ya_facturadas,
-        omitidas=[CuentaOmitida(numero_cuenta=numero,
-                                motivo=PRIMERA_LECTURA if has_reading else SIN_HISTORIAL)
-                  for numero, has_reading in skipped],
-        numero_desde=first, numero_hasta=last,
+        periodo=periodo, facturas_emitidas=totals.facturas, total_facturado=totals.total,
+        lecturas_estimadas=totals.estimadas, ya_facturadas=ya_facturadas,
+        omitidas=[CuentaOmitida(numero_cuenta=cuenta.numero_cuenta,
+                                motivo=PRIMERA_LECTURA if cuenta.tiene_lectura
+                                else SIN_HISTORIAL)
+                  for cuenta in skipped],
+        numero_desde=totals.numero_desde, numero_hasta=totals.numero_hasta,
     )
 
 
-async def _bill_one_by_one(session: AsyncSession, params: sql.RunParams,
-                           tarifas: dict[str, calculo.TarifaVigente]):
-    """SQLite's path: the same invoices as the set-based SQL, account by account."""
+async def _bill_one_by_one(session: AsyncSession, params: RunParams,
+                           tarifas: dict[str, calculo.TarifaVigente],
+                           ) -> tuple[RunTotals, list[CuentaSinFacturar]]:
+    """The reference calculation: the same invoices as the set-based SQL, account by
+    account (SQLite's path)."""
     tenant_id = TenantId(params.tenant_id)
     clientes = await PeriodoRepository(session, tenant_id).clientes_to_bill(params.periodo)
-    lecturas = LecturaRepository(session, tenant_id)
-    readings = await lecturas.of_periodo(params.periodo)
-    history = await lecturas.measured_before(params.periodo)
-    facturas = FacturaRepository(session, tenant_id)
+    readings = await lecturas_service.of_periodo(session, tenant_id, params.periodo)
+    history = await lecturas_service.measured_before(session, tenant_id, params.periodo)
     open_invoices: dict[uuid.UUID, list[Factura]] = {}
-    for factura in await facturas.open_invoices():
+    for factura in await facturas_service.open_invoices(session, tenant_id):
         if factura.periodo != params.periodo:
             open_invoices.setdefault(factura.cliente_id, []).append(factura)
 
-    now = utcnow()
+    now = params.now
     invoices: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
-    skipped: list[tuple[str, bool]] = []
+    skipped: list[CuentaSinFacturar] = []
     estimated = 0
     total = Decimal("0.00")
     for cliente in clientes:
@@ -133,7 +137,7 @@ async def _bill_one_by_one(session: AsyncSession, params: sql.RunParams,
         measured = reading.consumo_m3 if reading is not None else None
         consumo = measured if measured is not None else average
         if consumo is None:
-            skipped.append((cliente.numero_cuenta, reading is not None))
+            skipped.append(CuentaSinFacturar(cliente.numero_cuenta, reading is not None))
             continue
         previous = open_invoices.get(cliente.id, [])
         saldo = sum((f.saldo for f in previous), Decimal("0.00"))
@@ -177,8 +181,7 @@ async def _bill_one_by_one(session: AsyncSession, params: sql.RunParams,
         estimated += measured is None
         total += invoice_total
     if invoices:
-        await facturas.insert_many(invoices, lines)
-        await facturas.flush()
+        await facturas_service.insert_run(session, tenant_id, invoices, lines)
     first = invoices[0]["numero"] if invoices else None
     last = invoices[-1]["numero"] if invoices else None
-    return (len(invoices), total, estimated, first, last), skipped
+    return RunTotals(len(invoices), total, estimated, first, last), skipped

@@ -10,7 +10,7 @@ Temporary tables carry the intermediate sets; they are dropped at commit.
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import text
@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.facturacion.calculo import HISTORY_PERIODS, SERVICE_ORDER, TarifaVigente
-from app.facturas.repository import SALDO
+from app.facturas.models import Factura
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,26 @@ class RunParams:
     basico_m3: int
     tasa_mora: Decimal
     ultimo_numero: int
+    now: datetime  # the run's instant: the invoices' timestamps and the ids' time bits
+
+
+@dataclass(frozen=True)
+class RunTotals:
+    """What a billing run issued."""
+
+    facturas: int
+    total: Decimal
+    estimadas: int
+    numero_desde: int | None
+    numero_hasta: int | None
+
+
+@dataclass(frozen=True)
+class CuentaSinFacturar:
+    """An active account the run could not bill: no reading and nothing to estimate from."""
+
+    numero_cuenta: str
+    tiene_lectura: bool
 
 
 _CANDIDATES = f"""
@@ -55,7 +75,8 @@ WHERE c.tenant_id = :tenant AND c.estado = 'activo'
 
 # What an open invoice still owes, as in Factura.saldo: one expression for the balances and
 # the carry, so a new amount on facturas cannot be counted by one and missed by the other.
-_SALDO = f"({SALDO.compile(dialect=postgresql.dialect())})"
+_SALDO = "({})".format(Factura.saldo.compile(dialect=postgresql.dialect(),
+                                             compile_kwargs={"literal_binds": True}))
 
 _BALANCES = f"""
 CREATE TEMP TABLE _fact_saldos ON COMMIT DROP AS
@@ -74,7 +95,7 @@ GROUP BY f.cliente_id
 # are appended to instead of written at random places.
 _BILLABLE = """
 CREATE TEMP TABLE _fact ON COMMIT DROP AS
-SELECT CAST(lpad(to_hex(CAST(extract(epoch FROM now()) * 1000 AS bigint)), 12, '0')
+SELECT CAST(lpad(to_hex(CAST(:epoch_ms AS bigint)), 12, '0')
             || '7' || lpad(to_hex(CAST(:run_bits AS int)), 3, '0')
             || '8' || lpad(to_hex(n.numero), 15, '0') AS uuid) AS id,
        n.*
@@ -145,7 +166,7 @@ INSERT INTO facturas (tenant_id, id, numero, cliente_id, periodo, fecha_expedici
 SELECT :tenant, f.id, f.numero, f.cliente_id, :periodo, :expedicion, :limite, :suspension,
        f.lectura_anterior, f.lectura_actual, f.consumo, f.estimado, f.promedio,
        f.saldo_anterior, f.intereses, t.total, 0, 0, 'emitida', lpad(f.numero::text, 10, '0'),
-       now(), now()
+       :now, :now
 FROM _fact f JOIN (SELECT factura_id, sum(valor) AS total FROM _lin GROUP BY factura_id) t
      ON t.factura_id = f.id
 """
@@ -161,7 +182,7 @@ _CARRY_BALANCES = f"""
 UPDATE facturas
 SET trasladado_previo = facturas.valor_trasladado,
     valor_trasladado = facturas.valor_trasladado + {_SALDO},
-    estado = 'trasladada', trasladada_a_id = f.id, updated_at = now()
+    estado = 'trasladada', trasladada_a_id = f.id, updated_at = :now
 FROM _fact f
 WHERE facturas.tenant_id = :tenant AND facturas.cliente_id = f.cliente_id
   AND facturas.periodo <> :periodo AND facturas.estado IN ('emitida', 'parcial')
@@ -209,17 +230,16 @@ STEPS = ("accounts and consumption", "previous balances", "numbering", "invoice 
 async def bill_period(session: AsyncSession, params: RunParams,
                       tarifas: dict[str, TarifaVigente],
                       progress: Callable[[str], None] = lambda _step: None,
-                      ) -> tuple[tuple[int, Decimal, int, int | None, int | None],
-                                 list[tuple[str, bool]]]:
-    """Bills every billable account; returns (count, total, estimated, first number, last
-    number) and the skipped accounts (numero_cuenta, has a reading). `progress` is told the
-    name of each step as it starts."""
+                      ) -> tuple[RunTotals, list[CuentaSinFacturar]]:
+    """Bills every billable account; returns what was issued and the accounts left out.
+    `progress` is told the name of each step as it starts."""
     values = {
         "tenant": params.tenant_id, "periodo": params.periodo,
         "expedicion": params.fecha_expedicion, "limite": params.fecha_limite_pago,
         "suspension": params.fecha_suspension, "basico": params.basico_m3,
         "tasa": params.tasa_mora, "ultimo": params.ultimo_numero,
-        "run_bits": secrets.randbelow(4096),
+        "run_bits": secrets.randbelow(4096), "now": params.now,
+        "epoch_ms": int(params.now.timestamp() * 1000),
     }
     for table in ("_fact_cand", "_fact_saldos", "_fact", "_tar", "_fx", "_lin"):
         await session.execute(text(f"DROP TABLE IF EXISTS {table}"))
@@ -235,6 +255,7 @@ async def bill_period(session: AsyncSession, params: RunParams,
         await session.execute(text(statement), values)
         if statement is _BILLABLE:
             await session.execute(text("ANALYZE _fact"))
-    summary = (await session.execute(text(_SUMMARY), values)).one()
+    count, total, estimated, first, last = (await session.execute(text(_SUMMARY), values)).one()
     skipped = (await session.execute(text(_SKIPPED))).all()
-    return tuple(summary), [tuple(row) for row in skipped]  # type: ignore[return-value]
+    return (RunTotals(count, total, estimated, first, last),
+            [CuentaSinFacturar(numero, has_reading) for numero, has_reading in skipped])

@@ -3,7 +3,8 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from app.auth.dependencies import Principal, require_roles
+from app.auth.dependencies import require_roles
+from app.auth.principal import Principal
 from app.users.models import Role
 
 # Staff see every invoice of the tenant; a portal user only its own account's.

@@ -2,11 +2,13 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any, overload
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     Date,
     ForeignKeyConstraint,
     Index,
@@ -14,7 +16,9 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     Uuid,
+    case,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import FACTOR, MONEY, UNIT_PRICE, Base, TenantChild, Timestamped, UUIDKeyed
@@ -38,6 +42,17 @@ class Concepto(StrEnum):
     contribucion = "contribucion"
     saldo_anterior = "saldo_anterior"
     intereses_mora = "intereses_mora"
+
+
+@overload
+def _por_liquidar(factura: "Factura") -> Decimal: ...
+@overload
+def _por_liquidar(factura: "type[Factura]") -> ColumnElement[Decimal]: ...
+def _por_liquidar(factura: "Factura | type[Factura]") -> Any:
+    """The total less what was paid, carried and credited: the one formula an invoice's
+    pendiente and saldo are built on, evaluated on a row (Python) or on the class (SQL)."""
+    return (factura.total - factura.valor_pagado - factura.valor_trasladado
+            - factura.valor_acreditado)
 
 
 class Factura(TenantChild, UUIDKeyed, Timestamped, Base):
@@ -99,17 +114,33 @@ class Factura(TenantChild, UUIDKeyed, Timestamped, Base):
     lineas: Mapped[list["FacturaLinea"]] = relationship(
         lazy="raise", order_by="FacturaLinea.orden", viewonly=True)
 
-    @property
+    @hybrid_property
     def pendiente(self) -> Decimal:
         """What is not settled yet: the saldo and what open claims hold."""
         if self.estado == FacturaEstado.anulada:
             return Decimal("0.00")
-        return self.total - self.valor_pagado - self.valor_trasladado - self.valor_acreditado
+        return _por_liquidar(self)
 
-    @property
+    @pendiente.inplace.expression
+    @classmethod
+    def _pendiente_sql(cls) -> ColumnElement[Decimal]:
+        return case((cls.estado == FacturaEstado.anulada.value, Decimal("0.00")),
+                    else_=_por_liquidar(cls))
+
+    @hybrid_property
     def saldo(self) -> Decimal:
-        """What is still to be paid on this invoice now."""
+        """What is still to be paid on this invoice now (in Python and, as `Factura.saldo`,
+        in SQL: the billing run's balances and carry compile this same expression)."""
         return self.pendiente - self.valor_en_reclamo
+
+    def estado_en(self, today: date) -> FacturaEstado:
+        """The estado shown on `today`: an open invoice past its deadline with something to
+        pay is vencida (never stored: it follows from the date)."""
+        estado = FacturaEstado(self.estado)
+        if estado in (FacturaEstado.emitida, FacturaEstado.parcial) \
+                and self.fecha_limite_pago < today and self.saldo > 0:
+            return FacturaEstado.vencida
+        return estado
 
     def settle_estado(self) -> None:
         """The estado that follows from the amounts after a payment, a reversal or a claim."""

@@ -12,8 +12,6 @@ from app.core.repository import TenantRepository
 from app.facturas.models import Factura, FacturaEstado, FacturaLinea, NotaCredito
 
 OPEN_ESTADOS = (FacturaEstado.emitida, FacturaEstado.parcial)
-SALDO = (Factura.total - Factura.valor_pagado - Factura.valor_trasladado
-         - Factura.valor_acreditado - Factura.valor_en_reclamo)  # Factura.saldo, in SQL
 
 
 class FacturaRepository(TenantRepository[Factura]):
@@ -109,7 +107,7 @@ class FacturaRepository(TenantRepository[Factura]):
         if cliente_id is not None:
             statement = statement.where(Factura.cliente_id == cliente_id)
         vencida = and_(Factura.estado.in_(OPEN_ESTADOS), Factura.fecha_limite_pago < today,
-                       SALDO > 0)
+                       Factura.saldo > 0)
         if estado == FacturaEstado.vencida:
             statement = statement.where(vencida)
         elif estado in OPEN_ESTADOS:

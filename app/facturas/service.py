@@ -4,28 +4,22 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clientes import service as clientes_service
+from app.core import clock
 from app.core.errors import Conflict, NotFound
-from app.core.models import utcnow
 from app.core.pagination import PageParams
 from app.core.sequences import take_next
 from app.core.tenant import TenantId
 from app.facturas.models import Factura, FacturaEstado, FacturaLinea, NotaCredito
 from app.facturas.repository import FacturaRepository, NotaCreditoRepository
+from app.facturas.schemas import FacturaDetalle, FacturaResumen, LineaRead
 
 NOTA_CREDITO_COUNTER = "nota_credito"
 MAX_CARRY_HOPS = 240  # twenty years of monthly invoices
-
-
-def estado_visible(factura: Factura, today: date) -> FacturaEstado:
-    estado = FacturaEstado(factura.estado)
-    if estado in (FacturaEstado.emitida, FacturaEstado.parcial) \
-            and factura.fecha_limite_pago < today and factura.saldo > 0:
-        return FacturaEstado.vencida
-    return estado
 
 
 def not_found() -> NotFound:
@@ -50,6 +44,23 @@ async def get(session: AsyncSession, tenant_id: TenantId, factura_id: uuid.UUID,
     return factura
 
 
+async def detalle(session: AsyncSession, tenant_id: TenantId, factura_id: uuid.UUID, *,
+                  only_cliente: uuid.UUID | None, today: date) -> FacturaDetalle:
+    """The invoice with its lines, readings, balance and account, as shown on `today`."""
+    factura = await get(session, tenant_id, factura_id, only_cliente=only_cliente)
+    cliente = await clientes_service.get(session, tenant_id, factura.cliente_id)
+    return FacturaDetalle(
+        **FacturaResumen.of(factura, today).model_dump(),
+        numero_cuenta=cliente.numero_cuenta, nombre=cliente.nombre,
+        lectura_anterior=factura.lectura_anterior, lectura_actual=factura.lectura_actual,
+        promedio_m3=factura.promedio_m3, saldo_anterior=factura.saldo_anterior,
+        intereses_mora=factura.intereses_mora, valor_trasladado=factura.valor_trasladado,
+        trasladada_a_id=factura.trasladada_a_id, anulada_motivo=factura.anulada_motivo,
+        anulada_at=factura.anulada_at,
+        lineas=[LineaRead.model_validate(linea) for linea in factura.lineas],
+    )
+
+
 async def get_for_update(session: AsyncSession, tenant_id: TenantId,
                          factura_id: uuid.UUID) -> Factura:
     factura = await FacturaRepository(session, tenant_id).get_for_update(factura_id)
@@ -62,13 +73,11 @@ async def payable_for_update(session: AsyncSession, tenant_id: TenantId,
                              factura_id: uuid.UUID) -> Factura:
     """The invoice, locked; or, when its balance was carried forward, the one holding it
     now: where a payment of it, or a claim's hold on it, belongs."""
-    facturas = FacturaRepository(session, tenant_id)
     factura = await get_for_update(session, tenant_id, factura_id)
     for _ in range(MAX_CARRY_HOPS):
         if factura.estado != FacturaEstado.trasladada or factura.trasladada_a_id is None:
             return factura
-        factura = await facturas.get_for_update(factura.trasladada_a_id)
-        assert factura is not None
+        factura = await get_for_update(session, tenant_id, factura.trasladada_a_id)
     raise Conflict("The invoice's balance was carried too many times to follow.")
 
 
@@ -102,7 +111,7 @@ async def anular(session: AsyncSession, tenant_id: TenantId, factura_id: uuid.UU
                                          motivo=f"Anulación: {motivo}", actor_id=actor_id)
     factura.estado = FacturaEstado.anulada
     factura.anulada_motivo = motivo
-    factura.anulada_at = utcnow()
+    factura.anulada_at = clock.now()
     await facturas.flush()
     return nota
 
@@ -115,6 +124,31 @@ async def emitir_nota_credito(session: AsyncSession, tenant_id: TenantId, factur
     return await NotaCreditoRepository(session, tenant_id).add(NotaCredito(
         numero=await take_next(session, tenant_id, NOTA_CREDITO_COUNTER),
         factura_id=factura.id, valor=valor, motivo=motivo, creada_por=actor_id))
+
+
+async def exists_for(session: AsyncSession, tenant_id: TenantId, cliente_id: uuid.UUID,
+                     periodo: str) -> bool:
+    """Whether the account was billed for the period (its readings can no longer change)."""
+    return await FacturaRepository(session, tenant_id).exists_for(cliente_id, periodo)
+
+
+async def billed_in(session: AsyncSession, tenant_id: TenantId,
+                    periodos: Iterable[str]) -> set[tuple[uuid.UUID, str]]:
+    """(cliente_id, periodo) of every invoice of those periods."""
+    return await FacturaRepository(session, tenant_id).billed_in(periodos)
+
+
+async def open_invoices(session: AsyncSession, tenant_id: TenantId) -> Sequence[Factura]:
+    """Invoices with something still to pay, oldest first: what a billing run carries."""
+    return await FacturaRepository(session, tenant_id).open_invoices()
+
+
+async def insert_run(session: AsyncSession, tenant_id: TenantId,
+                     invoices: list[dict[str, Any]], lines: list[dict[str, Any]]) -> None:
+    """A billing run's invoices and lines, as rows the run worked out, in two statements."""
+    facturas = FacturaRepository(session, tenant_id)
+    await facturas.insert_many(invoices, lines)
+    await facturas.flush()
 
 
 async def de_cliente(session: AsyncSession, tenant_id: TenantId,

@@ -1,5 +1,5 @@
 from fastapi import APIRouter
-from sqlalchemy import text
+from starlette.responses import JSONResponse
 
 from app.core.dependencies import DatabaseDep
 from app.core.errors import problem_response
@@ -13,10 +13,9 @@ async def live() -> dict[str, str]:
 
 
 @router.get("/ready", summary="The database answers", response_model=None)
-async def ready(database: DatabaseDep):
+async def ready(database: DatabaseDep) -> dict[str, str] | JSONResponse:
     try:
-        async with database.session() as session:
-            await session.execute(text("SELECT 1"))
+        await database.ping()
     except Exception:
         return problem_response(503, "The database is not reachable.",
                                 type_slug="service-unavailable")

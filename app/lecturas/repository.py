@@ -66,7 +66,8 @@ class LecturaRepository(TenantRepository[Lectura]):
                 .where(Lectura.tenant_id == self.tenant_id, Lectura.periodo < periodo,
                        Lectura.consumo_m3.is_not(None))
                 .order_by(Lectura.cliente_id, Lectura.periodo.desc())):
-            history.setdefault(cliente_id, []).append(consumo)
+            if consumo is not None:  # the query keeps only measured ones
+                history.setdefault(cliente_id, []).append(consumo)
         return history
 
     async def insert_many(self, rows: list[dict[str, Any]]) -> None:
@@ -84,6 +85,7 @@ class LecturaRepository(TenantRepository[Lectura]):
         connection = await self.session.connection()
         raw = await connection.get_raw_connection()
         driver = raw.driver_connection
+        assert driver is not None  # a live connection of this session
         column_list = ", ".join(columns)
         async with driver.cursor() as cursor:
             await cursor.execute("DROP TABLE IF EXISTS _carga_lecturas")

@@ -11,15 +11,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.clientes import service as clientes_service
 from app.clientes.models import Cliente, ClienteEstado
-from app.clientes.repository import ClienteRepository
+from app.core import clock
 from app.core.errors import Conflict, NotFound, UnprocessableEntity, invalid_fields
-from app.core.models import utcnow
 from app.core.pagination import PageParams
 from app.core.schemas import sent_changes
 from app.core.tenant import TenantId
 from app.facturacion.calculo import LecturaInvalida, consumo_medido
-from app.facturas.repository import FacturaRepository
+from app.facturas import service as facturas_service
 from app.lecturas.models import PERIODO_PATTERN, Lectura
 from app.lecturas.repository import LecturaRepository
 from app.lecturas.schemas import CargaResultado, LecturaCreate, LecturaUpdate
@@ -39,7 +39,7 @@ def _not_found() -> NotFound:
 
 async def _check_writable(session: AsyncSession, tenant_id: TenantId, cliente_id: uuid.UUID,
                           periodo: str) -> None:
-    if await FacturaRepository(session, tenant_id).exists_for(cliente_id, periodo):
+    if await facturas_service.exists_for(session, tenant_id, cliente_id, periodo):
         raise Conflict(f"Periodo {periodo} is already billed for this cliente; its reading "
                        "can no longer change (issue a credit or debit note instead).")
     if await LecturaRepository(session, tenant_id).has_later(cliente_id, periodo):
@@ -55,7 +55,7 @@ def _measure(anterior: int | None, actual: int, cliente: Cliente) -> tuple[int |
 
 
 async def record(session: AsyncSession, tenant_id: TenantId, data: LecturaCreate) -> Lectura:
-    cliente = await ClienteRepository(session, tenant_id).get(data.cliente_id)
+    cliente = await clientes_service.find(session, tenant_id, data.cliente_id)
     if cliente is None:
         raise invalid_fields({"cliente_id": "no such cliente in this tenant"})
     if cliente.estado == ClienteEstado.retirado:
@@ -101,7 +101,7 @@ async def correct(session: AsyncSession, tenant_id: TenantId, lectura_id: uuid.U
     fecha = changes.get("fecha_lectura", lectura.fecha_lectura)
     if not in_periodo(fecha, lectura.periodo):
         raise invalid_fields({"fecha_lectura": f"is outside periodo {lectura.periodo}"})
-    cliente = await ClienteRepository(session, tenant_id).get(lectura.cliente_id)
+    cliente = await clientes_service.get(session, tenant_id, lectura.cliente_id)
     actual = changes.get("lectura_actual", lectura.lectura_actual)
     lectura.consumo_m3, lectura.rollover = _measure(lectura.lectura_anterior, actual, cliente)
     for column, value in changes.items():
@@ -155,10 +155,8 @@ async def upload(session: AsyncSession, tenant_id: TenantId, content: bytes) -> 
     if not raw_rows:
         raise UnprocessableEntity("The CSV has a header but no rows.")
     carga = _Carga()
-    clientes = {c.numero_cuenta: c for c in await ClienteRepository(session, tenant_id).all()}
+    clientes = {c.numero_cuenta: c for c in await clientes_service.all_of(session, tenant_id)}
     lecturas = LecturaRepository(session, tenant_id)
-    facturas = FacturaRepository(session, tenant_id)
-
     parsed = []
     seen: dict[tuple[str, str], int] = {}
     for fila, row in enumerate(raw_rows, start=2):
@@ -205,7 +203,7 @@ async def upload(session: AsyncSession, tenant_id: TenantId, content: bytes) -> 
             parsed.append((fila, cliente, periodo, actual, fecha, novedad))
 
     periodos = sorted({p for _, _, p, _, _, _ in parsed})
-    billed = await facturas.billed_in(periodos)
+    billed = await facturas_service.billed_in(session, tenant_id, periodos)
     # An account's last reading: a row may only follow it, and it is the row's previous one.
     latest = await lecturas.latest()
     in_file: dict[uuid.UUID, list[tuple[str, int]]] = {}
@@ -213,7 +211,7 @@ async def upload(session: AsyncSession, tenant_id: TenantId, content: bytes) -> 
         in_file.setdefault(cliente.id, []).append((periodo, actual))
 
     sin_anterior = rollovers = 0
-    now = utcnow()
+    now = clock.now()
     for fila, cliente, periodo, actual, fecha, novedad in parsed:
         last_periodo, last_reading = latest.get(cliente.id, ("", None))
         if last_periodo == periodo:
@@ -252,3 +250,15 @@ async def upload(session: AsyncSession, tenant_id: TenantId, content: bytes) -> 
     await lecturas.insert_many(carga.rows)
     return CargaResultado(filas=len(raw_rows), registradas=len(carga.rows), periodos=periodos,
                           sin_lectura_anterior=sin_anterior, rollovers=rollovers)
+
+
+async def of_periodo(session: AsyncSession, tenant_id: TenantId,
+                     periodo: str) -> dict[uuid.UUID, Lectura]:
+    """The period's readings by account."""
+    return await LecturaRepository(session, tenant_id).of_periodo(periodo)
+
+
+async def measured_before(session: AsyncSession, tenant_id: TenantId,
+                          periodo: str) -> dict[uuid.UUID, list[int]]:
+    """Each account's measured consumptions before the period, most recent first."""
+    return await LecturaRepository(session, tenant_id).measured_before(periodo)

@@ -9,13 +9,12 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import clock
 from app.core.errors import Conflict, NotFound, invalid_fields
-from app.core.models import utcnow
 from app.core.pagination import PageParams
 from app.core.tenant import TenantId
 from app.facturas import service as facturas_service
 from app.facturas.models import FacturaEstado
-from app.facturas.repository import FacturaRepository
 from app.pagos.models import Pago, PagoEstado
 from app.pagos.repository import PagoRepository
 from app.pagos.schemas import PagoCreate
@@ -38,7 +37,6 @@ async def record(session: AsyncSession, tenant_id: TenantId, data: PagoCreate, *
                  today: date) -> tuple[Pago, bool]:
     """Returns (payment, created). With an Idempotency-Key, the same request again returns
     the first payment (created False); the key with another body is a 409."""
-    facturas = FacturaRepository(session, tenant_id)
     pagos = PagoRepository(session, tenant_id)
     fingerprint = request_fingerprint(data)
     # Lock the invoice first: concurrent payments of one invoice queue here, so a retry that
@@ -70,7 +68,7 @@ async def record(session: AsyncSession, tenant_id: TenantId, data: PagoCreate, *
         raise
     factura.valor_pagado += data.valor
     factura.settle_estado()
-    await facturas.flush()
+    await pagos.flush()
     return pago, True
 
 
@@ -82,14 +80,12 @@ async def reverse(session: AsyncSession, tenant_id: TenantId, pago_id: uuid.UUID
         raise NotFound("No such pago in this tenant.")
     if pago.estado == PagoEstado.reversado:
         raise Conflict("The pago is already reversed.")
-    facturas = FacturaRepository(session, tenant_id)
-    factura = await facturas.get_for_update(pago.factura_id)
-    assert factura is not None
+    factura = await facturas_service.get_for_update(session, tenant_id, pago.factura_id)
     factura.valor_pagado -= pago.valor
     factura.settle_estado()
     pago.estado = PagoEstado.reversado
     pago.reversado_motivo = motivo
-    pago.reversado_at = utcnow()
+    pago.reversado_at = clock.now()
     await pagos.flush()
     return pago
 
@@ -101,9 +97,12 @@ async def get(session: AsyncSession, tenant_id: TenantId, pago_id: uuid.UUID) ->
     return pago
 
 
-async def list_page(session: AsyncSession, tenant_id: TenantId, params: PageParams,
-                    **filters: object) -> tuple[Sequence[Pago], int]:
-    return await PagoRepository(session, tenant_id).list_page(params, **filters)
+async def list_page(session: AsyncSession, tenant_id: TenantId, params: PageParams, *,
+                    factura_id: uuid.UUID | None = None, desde: date | None = None,
+                    hasta: date | None = None, canal: str | None = None,
+                    estado: str | None = None) -> tuple[Sequence[Pago], int]:
+    return await PagoRepository(session, tenant_id).list_page(
+        params, factura_id=factura_id, desde=desde, hasta=hasta, canal=canal, estado=estado)
 
 
 async def of_facturas(session: AsyncSession, tenant_id: TenantId,

@@ -6,7 +6,8 @@ from app.pdf.renderer import PdfRenderer
 
 
 async def get_renderer(request: Request) -> PdfRenderer:
-    return request.app.state.pdf_renderer
+    renderer: PdfRenderer = request.app.state.pdf_renderer
+    return renderer
 
 
 RendererDep = Annotated[PdfRenderer, Depends(get_renderer)]

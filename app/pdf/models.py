@@ -4,7 +4,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKeyConstraint, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from app.core.models import Base, TenantChild, utcnow
+from app.core import clock
+from app.core.models import Base, TenantChild
 
 
 class FacturaPdf(TenantChild, Base):
@@ -25,4 +26,4 @@ class FacturaPdf(TenantChild, Base):
     etag: Mapped[str] = mapped_column(String(66))
     tamano_bytes: Mapped[int]
     contenido: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)

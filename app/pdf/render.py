@@ -146,5 +146,6 @@ def html(documento: FacturaDocumento) -> str:
 
 def render_pdf(documento: FacturaDocumento) -> bytes:
     warm_up()
-    return HTML(string=html(documento), url_fetcher=_fetcher).write_pdf(
+    pdf: bytes = HTML(string=html(documento), url_fetcher=_fetcher).write_pdf(
         stylesheets=[_stylesheet], font_config=_fonts)
+    return pdf

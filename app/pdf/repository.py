@@ -6,7 +6,7 @@ from sqlalchemy import Row, and_, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core.db import is_postgres
-from app.core.repository import TenantRepository
+from app.core.repository import ScopedRepository
 from app.facturas.models import Factura
 from app.pdf.models import FacturaPdf
 
@@ -20,10 +20,11 @@ _FOR_DOWNLOAD = (
 )
 
 
-class FacturaPdfRepository(TenantRepository[FacturaPdf]):
-    model = FacturaPdf
+class FacturaPdfRepository(ScopedRepository):
+    """Stored PDFs, keyed by their invoice."""
 
-    async def for_download(self, factura_id: uuid.UUID) -> Row[Any] | None:
+    async def for_download(self, factura_id: uuid.UUID,
+                           ) -> Row[*tuple[Any, ...]] | None:
         """The invoice's number, account and printed state with its stored PDF, if any: the one
         query a download of a stored PDF needs."""
         result = await self.session.execute(

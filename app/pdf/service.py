@@ -7,14 +7,14 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clientes import service as clientes_service
+from app.core import clock
 from app.core.db import Database
-from app.core.models import utcnow
 from app.core.tenant import TenantId
 from app.facturas import service as facturas_service
 from app.facturas.models import Factura, FacturaEstado
@@ -75,10 +75,10 @@ async def descargar(session: AsyncSession, tenant_id: TenantId, factura_id: uuid
 
 async def render_and_store(session: AsyncSession, tenant_id: TenantId,
                            facturas: Sequence[Factura], renderer: PdfRenderer,
-                           ) -> list[dict]:
+                           ) -> list[dict[str, Any]]:
     documentos = await build_documents(session, tenant_id, facturas)
     pdfs = await renderer.render_many(documentos)
-    now = utcnow()
+    now = clock.now()
     rows = [{"factura_id": factura.id, "variante": variante(factura),
              "etag": etag_of(pdf), "tamano_bytes": len(pdf), "contenido": pdf,
              "created_at": now}

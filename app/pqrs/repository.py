@@ -1,7 +1,6 @@
 import uuid
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 from sqlalchemy import Row, case, func, select
 
@@ -44,7 +43,8 @@ class PqrRepository(TenantRepository[Pqr]):
                                        Pqr.pqr_origen_id == pqr_id,
                                        Pqr.estado != Estado.cerrada).limit(1))
 
-    async def resumen(self, desde: date, hasta: date) -> Sequence[Row[Any]]:
+    async def resumen(self, desde: date, hasta: date,
+                      ) -> Sequence[Row[str, str, int, int, int]]:
         """Per estado and tipo: filed, answered, answered by the deadline."""
         a_tiempo = case((Pqr.fecha_respuesta <= Pqr.fecha_vencimiento, 1), else_=0)
         return (await self.session.execute(

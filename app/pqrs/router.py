@@ -4,9 +4,9 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.dependencies import Principal, StaffPrincipal, require_roles
+from app.auth.dependencies import StaffPrincipal, require_roles
+from app.auth.principal import Principal
 from app.core.dependencies import SessionDep, TenantDep
 from app.core.pagination import Page, PageParamsDep
 from app.core.tenant import ResolvedTenant
@@ -43,7 +43,7 @@ def _read(pqr: Pqr, today: date) -> PqrRead:
     return PqrRead(**stored, **asdict(service.plazo(pqr, today)))
 
 
-async def _detalle(session: AsyncSession, tenant: ResolvedTenant, pqr: Pqr,
+async def _detalle(session: SessionDep, tenant: ResolvedTenant, pqr: Pqr,
                    actor: service.Actor) -> PqrDetalle:
     eventos = await service.eventos(session, tenant.id, pqr, solo_publicos=actor.es_portal)
     lines = [EventoRead.model_validate(e) for e in eventos]

@@ -9,9 +9,9 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clientes import service as clientes_service
+from app.core import clock
 from app.core.dates import add_months
 from app.core.errors import Conflict, NotFound, invalid_fields
-from app.core.models import utcnow
 from app.core.pagination import PageParams
 from app.core.sequences import take_next
 from app.core.tenant import ResolvedTenant, TenantId
@@ -85,7 +85,7 @@ async def eventos(session: AsyncSession, tenant_id: TenantId, pqr: Pqr, *,
 async def _radicar(session: AsyncSession, tenant: ResolvedTenant, pqr: Pqr,
                    actor: Actor) -> Pqr:
     """Numbers, dates and stores a new PQR with its first timeline event."""
-    now = utcnow()
+    now = clock.now()
     filed_on = tenant.local_date(now)
     numero = await take_next(session, tenant.id, f"pqr-{filed_on.year}")
     pqr.radicado = f"PQR-{filed_on.year}-{numero:06d}"
@@ -142,7 +142,8 @@ async def file(session: AsyncSession, tenant: ResolvedTenant, data: PqrCreate,
     if data.tipo == Tipo.recurso:
         raise invalid_fields({"tipo": "a recurso is filed against a response: "
                                       "POST /api/pqrs/{id}/recurso"})
-    if actor.es_portal:
+    cliente_id: uuid.UUID
+    if actor.cliente_id is not None:  # a portal user files for its own account
         if data.cliente_id not in (None, actor.cliente_id):
             raise clientes_service.not_found()
         cliente_id, canal = actor.cliente_id, data.canal or Canal.web
@@ -180,7 +181,7 @@ async def file_recurso(session: AsyncSession, tenant: ResolvedTenant, pqr_id: uu
     await PqrRepository(session, tenant.id).add_evento(PqrEvento(
         pqr_id=original.id, accion="recurso", estado_desde=original.estado,
         estado_hasta=original.estado, texto=recurso.radicado, publico=True,
-        actor_id=actor.user_id, created_at=utcnow()))
+        actor_id=actor.user_id, created_at=clock.now()))
     return recurso
 
 
@@ -192,7 +193,7 @@ async def _move(session: AsyncSession, tenant_id: TenantId, pqr: Pqr, accion: st
                        f"{' or '.join(sorted(allowed))}).")
     await PqrRepository(session, tenant_id).add_evento(PqrEvento(
         pqr_id=pqr.id, accion=accion, estado_desde=pqr.estado, estado_hasta=target,
-        texto=texto, publico=True, actor_id=actor.user_id, created_at=utcnow()))
+        texto=texto, publico=True, actor_id=actor.user_id, created_at=clock.now()))
     pqr.estado = target
 
 
@@ -215,7 +216,7 @@ async def add_note(session: AsyncSession, tenant_id: TenantId, pqr_id: uuid.UUID
         raise Conflict("The PQR is closed.")
     await PqrRepository(session, tenant_id).add_evento(PqrEvento(
         pqr_id=pqr.id, accion="nota", estado_desde=pqr.estado, estado_hasta=pqr.estado,
-        texto=texto, publico=False, actor_id=actor.user_id, created_at=utcnow()))
+        texto=texto, publico=False, actor_id=actor.user_id, created_at=clock.now()))
     return pqr
 
 
@@ -223,7 +224,7 @@ async def respond(session: AsyncSession, tenant: ResolvedTenant, pqr_id: uuid.UU
                   respuesta: str, actor: Actor) -> Pqr:
     pqr = await get(session, tenant.id, pqr_id, for_update=True)
     await _move(session, tenant.id, pqr, "respondida", actor, respuesta)
-    now = utcnow()
+    now = clock.now()
     pqr.respuesta, pqr.respondida_at = respuesta, now
     pqr.fecha_respuesta = tenant.local_date(now)
     await PqrRepository(session, tenant.id).flush()
@@ -244,7 +245,7 @@ async def close(session: AsyncSession, tenant_id: TenantId, pqr_id: uuid.UUID, d
     reconocido: Decimal | None = None
     if data.resultado == Resultado.favorable:
         reconocido = data.valor_reconocido or retenido
-        if retenido is not None and reconocido > retenido:
+        if retenido is not None and reconocido is not None and reconocido > retenido:
             raise invalid_fields({"valor_reconocido": f"above the disputed {retenido}"})
     elif data.valor_reconocido is not None:
         raise invalid_fields({"valor_reconocido": "only a favorable result grants an amount"})
@@ -256,7 +257,7 @@ async def close(session: AsyncSession, tenant_id: TenantId, pqr_id: uuid.UUID, d
     if retenido is not None:
         pqr.nota_credito_id = await _release_hold(session, tenant_id, pqr, retenido,
                                                   reconocido, actor)
-    pqr.resultado, pqr.valor_reconocido, pqr.cerrada_at = data.resultado, reconocido, utcnow()
+    pqr.resultado, pqr.valor_reconocido, pqr.cerrada_at = data.resultado, reconocido, clock.now()
     await pqrs.flush()
     return pqr
 
@@ -294,8 +295,8 @@ async def list_page(session: AsyncSession, tenant_id: TenantId, params: PagePara
 @dataclass(frozen=True, slots=True)
 class Resumen:
     total: int
-    por_estado: dict[str, int]
-    por_tipo: dict[str, int]
+    por_estado: dict[Estado, int]
+    por_tipo: dict[Tipo, int]
     respondidas: int
     respondidas_a_tiempo: int
 

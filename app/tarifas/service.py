@@ -17,7 +17,6 @@ from app.tarifas.repository import TarifaRepository
 from app.tarifas.schemas import ParametrosUpdate, TarifaClose, TarifaCreate
 from app.tenancy import service as tenancy_service
 from app.tenancy.models import Tenant
-from app.tenancy.repository import TenantsRepository
 
 
 def _describe(tarifa: Tarifa) -> str:
@@ -100,5 +99,5 @@ async def update_parametros(session: AsyncSession, tenant_id: TenantId,
     tenant = await parametros(session, tenant_id)
     for column, value in sent_changes(data).items():
         setattr(tenant, column, value)
-    await TenantsRepository(session).flush()
+    await session.flush()
     return tenant

@@ -4,6 +4,8 @@ The tenant comes from `X-Tenant-ID`, else from the bearer token, else `public`. 
 slug is 400, an unknown tenant 404, a suspended one 403, and a token of another tenant 403.
 """
 
+from typing import Any
+
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -55,7 +57,8 @@ class TenancyMiddleware:
         state["tenant"] = tenant
         await self.app(scope, receive, send)
 
-    def _token_claims(self, authorization: str | None, state: dict) -> TokenClaims | None:
+    def _token_claims(self, authorization: str | None, state: dict[str, Any],
+                      ) -> TokenClaims | None:
         """The claims of a well-signed bearer token (expired or not); None otherwise. They
         are kept in the request state with their token, so the auth dependency does not
         decode it again (it checks the expiry).

@@ -3,7 +3,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from app.auth.dependencies import Principal, require_roles
+from app.auth.dependencies import require_roles
+from app.auth.principal import Principal
 from app.core.dependencies import SessionDep, TenantIdDep
 from app.core.pagination import Page, PageParamsDep
 from app.users import service

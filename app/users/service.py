@@ -5,8 +5,8 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.dependencies import Principal
-from app.clientes.repository import ClienteRepository
+from app.auth.principal import Principal
+from app.clientes import service as clientes_service
 from app.core.errors import Conflict, Forbidden, NotFound, invalid_fields
 from app.core.pagination import PageParams
 from app.core.schemas import sent_changes
@@ -42,7 +42,7 @@ async def _cliente_binding(session: AsyncSession, tenant_id: TenantId, role: Rol
         return None
     if numero_cuenta is None:
         raise invalid_fields({"numero_cuenta": "a cliente user must name its account"})
-    cliente = await ClienteRepository(session, tenant_id).get_by_numero_cuenta(numero_cuenta)
+    cliente = await clientes_service.find_by_numero_cuenta(session, tenant_id, numero_cuenta)
     if cliente is None:
         raise invalid_fields({"numero_cuenta": f"no account {numero_cuenta} in this tenant"})
     return cliente.id
@@ -60,6 +60,10 @@ async def create(session: AsyncSession, tenant_id: TenantId, data: UserCreate, *
         email=email, nombre=data.nombre, role=data.role, cliente_id=cliente_id, activo=True,
         password_hash=await hash_password(data.password),
     ))
+
+
+async def find(session: AsyncSession, tenant_id: TenantId, user_id: uuid.UUID) -> User | None:
+    return await UserRepository(session, tenant_id).get(user_id)
 
 
 async def get(session: AsyncSession, tenant_id: TenantId, user_id: uuid.UUID) -> User:
@@ -105,3 +109,8 @@ async def update(session: AsyncSession, actor: Principal, user_id: uuid.UUID,
 
 async def deactivate(session: AsyncSession, actor: Principal, user_id: uuid.UUID) -> None:
     await update(session, actor, user_id, UserUpdate(activo=False))
+
+
+async def set_password(session: AsyncSession, user: User, password: str) -> None:
+    user.password_hash = await hash_password(password)
+    await UserRepository(session, TenantId(user.tenant_id)).flush()
