@@ -30,6 +30,7 @@ from app.core.rls import provision_roles
 from app.main import create_app
 from app.pdf.renderer import PdfRenderer
 from tests.factories import TEST_SECRET, TenantWorld, make_superadmin, make_tenant
+from tests.helpers import api_client, rolled_back
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -122,12 +123,8 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """The test's transaction: every session of the test joins it through savepoints."""
-    async with engine.connect() as connection:
-        transaction = await connection.begin()
-        try:
-            yield connection
-        finally:
-            await transaction.rollback()
+    async with rolled_back(engine) as connection:
+        yield connection
 
 
 @pytest.fixture
@@ -150,8 +147,7 @@ def app(settings: Settings, database: Database, pdf_renderer: PdfRenderer):
 
 @pytest.fixture
 async def client(app) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, client=("203.0.113.10", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with api_client(app) as client:
         yield client
 
 

@@ -146,12 +146,28 @@ async def test_estado_changes_and_retirado_is_final(client, tenant_a):
             ).json()["total"] == 1
 
 
+PETICION = {"tipo": "peticion", "asunto": "Medidor", "descripcion": "Revisar el medidor"}
+
+
 async def test_delete_only_without_history(client, tenant_a):
     admin = tenant_a.headers(Role.admin)
     # 1001 has a portal user bound to it: that is history.
     body = assert_problem(await client.delete(f"/api/clientes/{tenant_a.cliente.id}",
                                               headers=admin), 409)
     assert "retirado" in body["detail"]
+    # a reading, or a PQR alone, is history too; the account is left as it was
+    for numero, history in (("3001", "lecturas"), ("3002", "pqrs")):
+        cliente = (await client.post("/api/clientes", headers=admin,
+                                     json=cliente_payload(numero))).json()
+        body = {"cliente_id": cliente["id"], "periodo": "2026-10", "lectura_actual": 10,
+                "fecha_lectura": "2026-10-28"} if history == "lecturas" else {
+                "cliente_id": cliente["id"], "canal": "oficina", **PETICION}
+        assert (await client.post(f"/api/{history}", headers=admin, json=body)
+                ).status_code == 201
+        assert_problem(await client.delete(f"/api/clientes/{cliente['id']}", headers=admin),
+                       409)
+        assert (await client.get(f"/api/clientes/{cliente['id']}", headers=admin)
+                ).json() == cliente
     assert (await client.delete(f"/api/clientes/{tenant_a.other_cliente.id}", headers=admin)
             ).status_code == 204
     assert_problem(await client.get(f"/api/clientes/{tenant_a.other_cliente.id}",

@@ -20,7 +20,7 @@ from app.main import create_app
 from app.users.models import Role
 from tests.billing_helpers import bill, invoices, record, setup_billing
 from tests.factories import TenantWorld, cliente_payload, make_tenant
-from tests.helpers import assert_problem
+from tests.helpers import api_client, assert_problem, rolled_back
 
 STAFF = frozenset({Role.admin, Role.operador})
 ADMIN = frozenset({Role.admin})
@@ -167,12 +167,8 @@ async def _build_ids(client: httpx.AsyncClient, tenant_a: TenantWorld) -> dict[s
 
 @pytest.fixture(scope="module")
 async def module_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    async with engine.connect() as connection:
-        transaction = await connection.begin()
-        try:
-            yield connection
-        finally:
-            await transaction.rollback()
+    async with rolled_back(engine) as connection:
+        yield connection
 
 
 @pytest.fixture(scope="module")
@@ -181,8 +177,7 @@ async def world(module_connection: AsyncConnection, settings, pdf_renderer) -> W
     app = create_app(settings, database, pdf_renderer)
     tenant_a = await make_tenant(database, settings, "tenant-a")
     tenant_b = await make_tenant(database, settings, "tenant-b")
-    transport = httpx.ASGITransport(app=app, client=("203.0.113.10", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with api_client(app) as client:
         ids = await _build_ids(client, tenant_a)
     return World(tenant_a, tenant_b, ids)
 

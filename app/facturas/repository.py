@@ -71,11 +71,6 @@ class FacturaRepository(TenantRepository[Factura]):
             Factura.periodo == periodo)
         return bool(await self.session.scalar(statement))
 
-    async def count_for_cliente(self, cliente_id: uuid.UUID) -> int:
-        statement = select(func.count()).select_from(Factura).where(
-            Factura.tenant_id == self.tenant_id, Factura.cliente_id == cliente_id)
-        return await self.session.scalar(statement) or 0
-
     async def billed_in(self, periodos: Iterable[str]) -> set[tuple[uuid.UUID, str]]:
         rows = await self.session.execute(
             select(Factura.cliente_id, Factura.periodo).where(

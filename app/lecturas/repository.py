@@ -22,11 +22,6 @@ class LecturaRepository(TenantRepository[Lectura]):
             self.select().where(Lectura.cliente_id == cliente_id, Lectura.periodo < periodo)
             .order_by(Lectura.periodo.desc()).limit(1))
 
-    async def count_for_cliente(self, cliente_id: uuid.UUID) -> int:
-        statement = select(func.count()).select_from(Lectura).where(
-            Lectura.tenant_id == self.tenant_id, Lectura.cliente_id == cliente_id)
-        return await self.session.scalar(statement) or 0
-
     async def has_later(self, cliente_id: uuid.UUID, periodo: str) -> bool:
         statement = select(func.count()).select_from(Lectura).where(
             Lectura.tenant_id == self.tenant_id, Lectura.cliente_id == cliente_id,

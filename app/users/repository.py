@@ -1,7 +1,4 @@
-import uuid
 from collections.abc import Sequence
-
-from sqlalchemy import func, select
 
 from app.core.pagination import PageParams
 from app.core.repository import TenantRepository
@@ -13,12 +10,6 @@ class UserRepository(TenantRepository[User]):
 
     async def get_by_email(self, email: str) -> User | None:
         return await self.session.scalar(self.select().where(User.email == email.lower()))
-
-    async def count_bound_to_cliente(self, cliente_id: uuid.UUID) -> int:
-        statement = select(func.count()).select_from(User).where(
-            User.tenant_id == self.tenant_id, User.cliente_id == cliente_id
-        )
-        return await self.session.scalar(statement) or 0
 
     async def list_page(self, params: PageParams, *, role: str | None = None,
                    activo: bool | None = None) -> tuple[Sequence[User], int]:
