@@ -77,14 +77,27 @@ async def test_tariff_prices_cannot_be_edited(client, tenant_a):
 async def test_billing_parameters(client, tenant_a):
     admin = tenant_a.headers(Role.admin)
     assert (await client.get("/api/tarifas/parametros", headers=admin)).json() == {
-        "consumo_basico_m3": 11, "tasa_mora_mensual": "0.0000"}
-    changed = await client.patch("/api/tarifas/parametros", headers=admin,
-                                 json={"consumo_basico_m3": 13, "tasa_mora_mensual": "0.02"})
-    assert changed.json() == {"consumo_basico_m3": 13, "tasa_mora_mensual": "0.0200"}
-    assert_problem(await client.patch("/api/tarifas/parametros", headers=admin,
-                                      json={"consumo_basico_m3": 12}), 422)
-    assert_problem(await client.patch("/api/tarifas/parametros", headers=admin,
-                                      json={"tasa_mora_mensual": "0.5"}), 422)
+        "consumo_basico_m3": 11, "tasa_mora_residencial": "0.0000",
+        "tasa_mora_no_residencial": "0.0000", "tasa_usura_mensual": "0.0000"}
+    changed = await client.patch("/api/tarifas/parametros", headers=admin, json={
+        "consumo_basico_m3": 13, "tasa_mora_residencial": "0.005",
+        "tasa_usura_mensual": "0.0208", "tasa_mora_no_residencial": "0.02"})
+    assert changed.json() == {"consumo_basico_m3": 13, "tasa_mora_residencial": "0.0050",
+                              "tasa_mora_no_residencial": "0.0200",
+                              "tasa_usura_mensual": "0.0208"}
+
+    async def refused(body: dict, field: str) -> None:
+        problem = assert_problem(await client.patch("/api/tarifas/parametros", headers=admin,
+                                                    json=body), 422)
+        assert [e["field"] for e in problem["errors"]] == [field]
+
+    await refused({"consumo_basico_m3": 12}, "consumo_basico_m3")
+    # residential users: at most the civil rate, 0.5 % a month (Ley 142 art. 96)
+    await refused({"tasa_mora_residencial": "0.0051"}, "tasa_mora_residencial")
+    # the others: never above the usury rate, whichever of the two moves
+    await refused({"tasa_mora_no_residencial": "0.021"}, "tasa_mora_no_residencial")
+    await refused({"tasa_usura_mensual": "0.019"}, "tasa_usura_mensual")
+    assert (await client.get("/api/tarifas/parametros", headers=admin)).json() == changed.json()
 
 
 async def test_periodo_dates_are_checked(client, tenant_a):
@@ -149,7 +162,7 @@ async def test_rerun_bills_nobody_twice(client, tenant_a):
 async def test_estimated_reading_previous_balance_and_interest(client, tenant_a):
     admin = tenant_a.headers(Role.admin)
     await client.patch("/api/tarifas/parametros", headers=admin,
-                       json={"tasa_mora_mensual": "0.02"})
+                       json={"tasa_mora_residencial": "0.005"})
     await setup_billing(client, tenant_a, ("2026-09", "2026-10", "2026-11"))
     cliente_id = tenant_a.cliente.id
     await record(client, tenant_a, cliente_id, "2026-09", 1010, anterior=1000)  # 10 m3
@@ -171,8 +184,11 @@ async def test_estimated_reading_previous_balance_and_interest(client, tenant_a)
     oct_detail = await detail(client, tenant_a, october["id"])
     assert D(oct_detail["saldo_anterior"]) == D(september["total"])
     # September was due 2026-10-15, before October's invoice was issued on 2026-11-01: overdue
-    assert D(oct_detail["intereses_mora"]) == calculo.money(D(september["total"]) * D("0.02"))
+    assert D(oct_detail["intereses_mora"]) == calculo.money(D(september["total"]) * D("0.005"))
     assert D(nov["saldo_anterior"]) == D(october["total"])
+    # November's interest: on the capital (September's and October's charges), not on interest
+    capital = D(october["total"]) - D(oct_detail["intereses_mora"])
+    assert D(nov["intereses_mora"]) == calculo.money(capital * D("0.005"))
     sep_detail = await detail(client, tenant_a, september["id"])
     assert sep_detail["estado"] == "trasladada" and sep_detail["saldo"] == "0.00"
     assert sep_detail["trasladada_a_id"] == october["id"]
@@ -264,3 +280,96 @@ async def test_set_based_and_reference_calculation_agree(client, tenant_a):
         assert got == [(e.servicio, e.concepto.value, e.cantidad_m3, e.valor)
                        for e in expected], numero
         assert D(full["total"]) == calculo.total(expected)
+
+
+async def test_late_interest_is_simple_on_capital_and_payments_cover_interest_first(
+        client, tenant_a):
+    """Three unpaid months of a residential and a commercial account: interest grows with the
+    capital past due, never on earlier interest (Código Civil art. 2235); a partial payment
+    covers interest first, then capital (art. 1653)."""
+    admin = tenant_a.headers(Role.admin)
+    assert (await client.patch("/api/tarifas/parametros", headers=admin, json={
+        "tasa_mora_residencial": "0.005", "tasa_usura_mensual": "0.02",
+        "tasa_mora_no_residencial": "0.015"})).status_code == 200
+    periodos = ("2026-08", "2026-09", "2026-10", "2026-11")
+    await setup_billing(client, tenant_a, periodos)
+    comercial = (await client.post("/api/clientes", headers=admin, json=cliente_payload(
+        "5001", uso="comercial", estrato=None))).json()["id"]
+    cuentas = {"residencial": (str(tenant_a.cliente.id), D("0.005")),
+               "comercial": (comercial, D("0.015"))}
+    cargos: dict[str, D] = {}  # each account's monthly charges, read off August's invoice
+    for n, periodo in enumerate(periodos):
+        for cliente_id, _ in cuentas.values():  # 12 m3 every month: the same charges
+            await record(client, tenant_a, cliente_id, periodo, 1012 + 12 * n,
+                         anterior=1000 if n == 0 else None)
+        if periodo == "2026-11":  # before November is billed: a partial payment of October
+            octubre = {uso: (await invoices(client, tenant_a, cliente_id=c,
+                                            periodo="2026-10"))[0]
+                       for uso, (c, _) in cuentas.items()}
+            interes = {uso: D(f["total"]) - 3 * cargos[uso] for uso, f in octubre.items()}
+            pagos = {"residencial": interes["residencial"] + D("1000.00"),  # interest + 1,000
+                     "comercial": D("100.00")}  # less than the interest owed
+            for uso, factura in octubre.items():
+                assert (await client.post("/api/pagos", headers=admin, json={
+                    "factura_id": factura["id"], "valor": str(pagos[uso]),
+                    "fecha": "2026-11-10", "canal": "banco"})).status_code == 201
+        assert (await bill(client, tenant_a, periodo)).status_code == 200
+        if periodo == "2026-08":
+            for uso, (c, _) in cuentas.items():
+                cargos[uso] = D((await invoices(client, tenant_a, cliente_id=c))[0]["total"])
+
+    for uso, (cliente_id, tasa) in cuentas.items():
+        by_periodo = {f["periodo"]: await detail(client, tenant_a, f["id"])
+                      for f in await invoices(client, tenant_a, cliente_id=cliente_id)}
+        charged = [D(by_periodo[p]["intereses_mora"]) for p in periodos]
+        # one, then two months of charges past due: linear, not compound
+        assert charged[:3] == [D("0.00"), calculo.money(cargos[uso] * tasa),
+                               calculo.money(2 * cargos[uso] * tasa)], uso
+        if uso == "residencial":  # the payment covered all the interest and 1,000 of capital
+            assert charged[3] == calculo.money((3 * cargos[uso] - D("1000.00")) * tasa)
+        else:  # 100 covered part of the interest: the capital past due is untouched
+            assert charged[3] == calculo.money(3 * cargos[uso] * tasa)
+        noviembre = by_periodo["2026-11"]
+        assert D(noviembre["saldo_anterior"]) == 3 * cargos[uso] + interes[uso] - pagos[uso]
+
+
+async def test_periods_bill_in_order(client, tenant_a):
+    """November read but not billed: December cannot be billed first (it would be carried
+    into November's previous balance). Once November is billed, December carries it."""
+    await setup_billing(client, tenant_a, ("2026-11", "2026-12"))
+    cliente = str(tenant_a.cliente.id)
+    await record(client, tenant_a, cliente, "2026-11", 1010, anterior=1000)
+    await record(client, tenant_a, cliente, "2026-12", 1020)
+    problem = assert_problem(await bill(client, tenant_a, "2026-12"), 409)
+    assert problem["periodo_pendiente"] == "2026-11" and "2026-11" in problem["detail"]
+    assert await invoices(client, tenant_a) == []
+    assert (await bill(client, tenant_a, "2026-11")).status_code == 200
+    assert (await bill(client, tenant_a, "2026-12")).status_code == 200
+    by_periodo = {f["periodo"]: f for f in await invoices(client, tenant_a)}
+    december = await detail(client, tenant_a, by_periodo["2026-12"]["id"])
+    assert D(december["saldo_anterior"]) == D(by_periodo["2026-11"]["total"])
+    periodo = (await client.get("/api/periodos/2026-11", headers=tenant_a.headers(Role.admin))
+               ).json()
+    assert periodo["facturado_at"] is not None
+
+
+async def test_a_late_earlier_period_never_carries_a_later_one(client, tenant_a):
+    """September and November billed, then October created late and billed (on the average):
+    its previous balance counts only periods before it, so November's open invoice is not
+    carried into it and stays as it was."""
+    await setup_billing(client, tenant_a, ("2026-09", "2026-11"))
+    cliente = str(tenant_a.cliente.id)
+    await record(client, tenant_a, cliente, "2026-09", 1010, anterior=1000)
+    await bill(client, tenant_a, "2026-09")
+    await record(client, tenant_a, cliente, "2026-11", 1030)
+    await bill(client, tenant_a, "2026-11")
+    november = (await invoices(client, tenant_a, periodo="2026-11"))[0]
+    assert (await client.post("/api/periodos", headers=tenant_a.headers(Role.admin),
+                              json=periodo_body("2026-10"))).status_code == 201
+    assert (await bill(client, tenant_a, "2026-10")).json()["facturas_emitidas"] == 1
+    october = await detail(client, tenant_a, (await invoices(
+        client, tenant_a, periodo="2026-10"))[0]["id"])
+    assert (october["consumo_estimado"], october["saldo_anterior"]) == (True, "0.00")
+    after = await detail(client, tenant_a, november["id"])
+    assert (after["estado"], after["saldo"], after["trasladada_a_id"]) == (
+        "emitida", november["total"], None)

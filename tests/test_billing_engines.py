@@ -39,7 +39,8 @@ async def _live_three_months(client: httpx.AsyncClient, database: Database,
                              world: TenantWorld, *, set_based: bool) -> None:
     admin, staff = world.headers(Role.admin), world.headers(Role.operador)
     parametros = await client.patch("/api/tarifas/parametros", headers=admin, json={
-        "consumo_basico_m3": 13, "tasa_mora_mensual": "0.02"})
+        "consumo_basico_m3": 13, "tasa_mora_residencial": "0.005", "tasa_usura_mensual": "0.025",
+        "tasa_mora_no_residencial": "0.02"})
     assert parametros.status_code == 200, parametros.text
     await setup_billing(client, world, PERIODOS[:1])
     for periodo in PERIODOS[1:]:
@@ -138,16 +139,16 @@ async def test_set_based_sql_and_reference_calculation_issue_the_same_invoices(
     agosto, septiembre = set_based["2003", "2026-08"], set_based["2003", "2026-09"]
     assert (agosto["estado"], agosto["trasladada_a"]) == ("trasladada", septiembre["numero"])
     assert D(septiembre["saldo_anterior"]) == D(agosto["total"]) - D("10000.00")
-    assert D(septiembre["intereses_mora"]) == D("213.01")  # 2 % of 10,650.32
+    assert D(septiembre["intereses_mora"]) == D("53.25")  # 0.5 % (residential) of 10,650.32
     # 2005's claim held 50,000 of August out of September's balance and interest ...
     agosto, septiembre = set_based["2005", "2026-08"], set_based["2005", "2026-09"]
     assert D(septiembre["saldo_anterior"]) == D(agosto["total"]) - D("50000.00")
-    assert D(septiembre["intereses_mora"]) == (D(septiembre["saldo_anterior"]) * D("0.02")
+    assert D(septiembre["intereses_mora"]) == (D(septiembre["saldo_anterior"]) * D("0.005")
                                                ).quantize(D("0.01"))
     # ... was granted 20,000 (credited on August), and the 30,000 left came back in October
     assert (D(agosto["valor_acreditado"]), D(agosto["valor_en_reclamo"])) == (D("20000"), 0)
     octubre = set_based["2005", "2026-10"]
     assert D(octubre["saldo_anterior"]) == D(septiembre["total"]) + D("30000.00")
     # September was not due yet when October was issued: interest on August's 30,000 only
-    assert D(octubre["intereses_mora"]) == D("600.00")
+    assert D(octubre["intereses_mora"]) == D("150.00")
 

@@ -48,7 +48,8 @@ async def committed(settings) -> AsyncIterator[tuple[Database, TenantWorld]]:
             await tarifas_service.create(session, tenant_id, TarifaCreate(**tarifa))
         await facturacion_service.create_periodo(session, tenant_id, PeriodoCreate(
             periodo="2026-10", fecha_expedicion=date(2026, 11, 1),
-            fecha_limite_pago=date(2026, 11, 15), fecha_suspension=date(2026, 11, 25)))
+            fecha_limite_pago=date(2026, 11, 15), fecha_suspension=date(2026, 11, 25)),
+            today=date(2026, 11, 20), max_days_ahead=62)
         for n, cliente in enumerate((world.cliente, world.other_cliente)):
             await lecturas_service.record(session, tenant_id, LecturaCreate(
                 cliente_id=cliente.id, periodo="2026-10", lectura_actual=1020 + n,

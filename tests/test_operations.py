@@ -69,8 +69,13 @@ async def test_unexpected_error_is_a_bare_500_problem(settings, database, caplog
 
 async def test_unknown_route_and_method_are_problems(client, tenant_a):
     assert_problem(await client.get("/api/nothing-here"), 404)
-    assert_problem(await client.put("/api/clientes", headers=tenant_a.headers(Role.admin)),
-                   405)
+    refused = await client.put("/api/clientes", headers=tenant_a.headers(Role.admin))
+    assert_problem(refused, 405)
+    assert refused.headers["allow"] == "GET, POST"
+    one = await client.put(f"/api/clientes/{tenant_a.cliente.id}",
+                           headers=tenant_a.headers(Role.admin))
+    assert one.headers["allow"] == "DELETE, GET, PATCH"
+    assert "DELETE, GET, PATCH" in assert_problem(one, 405)["detail"]
 
 
 async def test_ready_checks_the_database(client):

@@ -384,7 +384,7 @@ async def test_a_billing_run_leaves_the_hold_out_and_an_unfavorable_close_releas
         client, tenant_a):
     admin = tenant_a.headers(Role.admin)
     await client.patch("/api/tarifas/parametros", headers=admin,
-                       json={"tasa_mora_mensual": "0.02"})
+                       json={"tasa_mora_residencial": "0.005"})
     await setup_billing(client, tenant_a, ("2026-10", "2026-11", "2026-12"))
     cliente = str(tenant_a.cliente.id)
     await record(client, tenant_a, cliente, "2026-10", 1020, anterior=1000)
@@ -399,7 +399,7 @@ async def test_a_billing_run_leaves_the_hold_out_and_an_unfavorable_close_releas
     await bill(client, tenant_a, "2026-11")
     november = (await invoices(client, tenant_a, cliente_id=cliente, periodo="2026-11"))[0]
     nov = await detail(client, tenant_a, november["id"])
-    assert (nov["saldo_anterior"], nov["intereses_mora"]) == ("34979.40", "699.59")
+    assert (nov["saldo_anterior"], nov["intereses_mora"]) == ("34979.40", "174.90")
     oct_ = await detail(client, tenant_a, october["id"])
     assert (oct_["estado"], oct_["valor_trasladado"], oct_["valor_en_reclamo"],
             oct_["saldo"]) == ("trasladada", "34979.40", "10000.00", "0.00")

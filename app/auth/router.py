@@ -1,11 +1,10 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Depends, Form, Request, status
 
 from app.auth import service
 from app.auth.dependencies import CurrentPrincipal
-from app.auth.schemas import Me, PasswordChange, Token
+from app.auth.schemas import LoginForm, Me, PasswordChange, Token
 from app.auth.throttle import LoginThrottle
 from app.core.dependencies import SessionDep, SettingsDep, TenantIdDep
 
@@ -20,7 +19,7 @@ async def get_throttle(request: Request) -> LoginThrottle:
 @router.post("/login", response_model=Token, summary="Log in (OAuth2 password form)")
 async def login(
     request: Request,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[LoginForm, Form()],
     session: SessionDep,
     tenant_id: TenantIdDep,
     settings: SettingsDep,

@@ -1,9 +1,24 @@
 import uuid
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.schemas import Line
 from app.core.security import MIN_PASSWORD_LENGTH
 from app.users.models import Role
+
+
+class LoginForm(BaseModel):
+    """The OAuth2 password form (what Swagger's Authorize sends): `username` is the e-mail."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    username: Annotated[Line, Field(min_length=1, max_length=320)]
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+    grant_type: Literal["password"] | None = None
+    scope: str = ""
+    client_id: str | None = None
+    client_secret: str | None = None
 
 
 class Token(BaseModel):

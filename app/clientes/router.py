@@ -9,6 +9,7 @@ from app.clientes.models import ClienteEstado, Uso
 from app.clientes.schemas import ClienteCreate, ClienteRead, ClienteUpdate
 from app.core.dependencies import SessionDep, TenantIdDep
 from app.core.pagination import Page, PageParamsDep
+from app.core.schemas import Line
 
 router = APIRouter(prefix="/api/clientes", tags=["clientes"])
 
@@ -29,7 +30,7 @@ async def list_clientes(
     estrato: Annotated[int | None, Query(ge=1, le=6)] = None,
     uso: Uso | None = None,
     estado: ClienteEstado | None = None,
-    q: Annotated[str | None, Query(max_length=200,
+    q: Annotated[Line | None, Query(max_length=200,
                                    description="Part of the nombre, or a numero_cuenta prefix")
                  ] = None,
 ) -> Page[ClienteRead]:

@@ -13,16 +13,16 @@ from app.clientes.models import (
     ClienteEstado,
     Uso,
 )
-from app.core.schemas import InputSchema, OutputSchema
+from app.core.schemas import InputSchema, Line, OutputSchema
 
 NumeroCuenta = Annotated[
     str, Field(min_length=1, max_length=NUMERO_CUENTA_LENGTH, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 ]
-Nombre = Annotated[str, Field(min_length=1, max_length=NOMBRE_LENGTH)]
-Direccion = Annotated[str, Field(min_length=1, max_length=DIRECCION_LENGTH)]
+Nombre = Annotated[Line, Field(min_length=1, max_length=NOMBRE_LENGTH)]
+Direccion = Annotated[Line, Field(min_length=1, max_length=DIRECCION_LENGTH)]
 Telefono = Annotated[str, Field(max_length=TELEFONO_LENGTH, pattern=r"^\+?[0-9][0-9 ()-]*$")]
 Estrato = Annotated[int, Field(ge=1, le=6)]
-MedidorSerial = Annotated[str, Field(min_length=1, max_length=MEDIDOR_LENGTH)]
+MedidorSerial = Annotated[Line, Field(min_length=1, max_length=MEDIDOR_LENGTH)]
 
 
 class ClienteCreate(InputSchema):

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=50_000_000, ge=1024)  # CSV uploads of readings
     tenant_cache_ttl_seconds: float = Field(default=30.0, ge=0)
     pdf_workers: int = Field(default=2, ge=1, le=64)  # PDF rendering processes per server
+    # A billing period may be created ahead of time, but its issue date at most this far off.
+    max_issue_days_ahead: int = Field(default=62, ge=0, le=366)
 
     # Failed logins: per account (tenant + e-mail) and per client address.
     login_failures_per_account: str = "5/5 minutes"

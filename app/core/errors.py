@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -144,14 +145,30 @@ async def _validation_error_handler(_request: Request, exc: Exception) -> JSONRe
     return problem_response(422, detail, type_slug="validation-error", errors=errors)
 
 
-async def _http_exception_handler(_request: Request, exc: Exception) -> JSONResponse:
+def _allowed_methods(request: Request) -> str:
+    """Every method the API serves on this path: FastAPI keeps one route per method, and the
+    405 it raises names only the first route's. Read from the OpenAPI document's paths."""
+    app = request.app
+    paths: list[tuple[re.Pattern[str], set[str]]] | None = getattr(app.state, "_paths", None)
+    if paths is None:
+        paths = [(re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"),
+                  {method.upper() for method in operations})
+                 for template, operations in app.openapi()["paths"].items()]
+        app.state._paths = paths
+    path = request.url.path
+    return ", ".join(sorted(set().union(*(m for regex, m in paths if regex.match(path)))))
+
+
+async def _http_exception_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    headers = dict(exc.headers) if exc.headers else None
     if exc.status_code == 404 and detail == "Not Found":
         detail = "No such resource."
     elif exc.status_code == 405:
-        detail = "This method is not allowed on this resource."
-    headers = dict(exc.headers) if exc.headers else None
+        allowed = _allowed_methods(request)
+        detail = f"This method is not allowed on this resource; it allows {allowed}."
+        headers = (headers or {}) | {"Allow": allowed}
     return problem_response(exc.status_code, detail, headers=headers)
 
 

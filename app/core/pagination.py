@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+MAX_OFFSET = 2**63 - 1 - MAX_LIMIT  # OFFSET is a bigint; LIMIT is added to it
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class PageParams:
 
 async def _page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip")] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

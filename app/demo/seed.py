@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.clientes import service as clientes_service
 from app.clientes.models import Uso
 from app.clientes.schemas import ClienteCreate
+from app.core import clock
+from app.core.dates import add_months
 from app.core.db import Database
 from app.core.tenant import TenantId, switch_tenant
 from app.facturacion import service as facturacion_service
@@ -24,6 +26,7 @@ from app.tarifas import service as tarifas_service
 from app.tarifas.schemas import FactorIn, TarifaCreate
 from app.tenancy import service as tenancy_service
 from app.tenancy.constants import PUBLIC_TENANT
+from app.tenancy.models import DEFAULT_TIMEZONE
 from app.tenancy.schemas import MarcaUpdate, TenantCreate
 from app.users import service as users_service
 from app.users.models import Role
@@ -121,9 +124,17 @@ async def seed_demo(database: Database) -> bool:
     return True
 
 
+def demo_periodos(today: date) -> list[str]:
+    """The two months before today's, billed, and today's, read but not billed."""
+    return [f"{m.year:04d}-{m.month:02d}" for m in (add_months(today, -2), add_months(today, -1),
+                                                     today)]
+
+
 async def _seed_billing(session: AsyncSession) -> None:
-    """DESIGN §5's tariff; September and October read and billed; November read, not billed
-    (bill it with POST /api/periodos/2026-11/facturar)."""
+    """DESIGN §5's tariff; the two months before this one read, billed and mostly paid; this
+    month read (a tenth of the meters unread), not billed: POST /api/periodos/<it>/facturar."""
+    today = clock.local_date(DEFAULT_TIMEZONE)
+    periodos = demo_periodos(today)
     factores = [FactorIn(uso=Uso.residencial, estrato=e, factor=Decimal(f))
                 for e, f in ((1, "-0.50"), (2, "-0.20"), (3, "-0.10"), (4, "0"), (5, "0.50"),
                              (6, "0.60"))]
@@ -133,30 +144,31 @@ async def _seed_billing(session: AsyncSession) -> None:
     for servicio, cargo_fijo, precio in (("acueducto", "4276.37", "1322.96"),
                                          ("alcantarillado", "1964.59", "923.48")):
         await tarifas_service.create(session, DEMO_TENANT, TarifaCreate(
-            servicio=servicio, vigente_desde=date(2026, 1, 1), cargo_fijo=Decimal(cargo_fijo),
+            servicio=servicio, vigente_desde=date.fromisoformat(f"{periodos[0]}-01"),
+            cargo_fijo=Decimal(cargo_fijo),
             precio_basico=Decimal(precio), factores=factores))
     rng = random.Random(146)  # noqa: S311 - demo data
     clientes = await clientes_service.all_of(session, DEMO_TENANT)
     meters = {c.id: rng.randint(100, 5000) for c in clientes}
-    for periodo, next_month in (("2026-09", "2026-10"), ("2026-10", "2026-11"),
-                                ("2026-11", "2026-12")):
+    for periodo in periodos:
+        next_month = add_months(date.fromisoformat(f"{periodo}-01"), 1)
         await facturacion_service.create_periodo(session, DEMO_TENANT, PeriodoCreate(
-            periodo=periodo, fecha_expedicion=date.fromisoformat(f"{next_month}-01"),
-            fecha_limite_pago=date.fromisoformat(f"{next_month}-15"),
-            fecha_suspension=date.fromisoformat(f"{next_month}-25")))
+            periodo=periodo, fecha_expedicion=next_month,
+            fecha_limite_pago=next_month.replace(day=15),
+            fecha_suspension=next_month.replace(day=25)), today=today, max_days_ahead=366)
         for cliente in clientes:
-            if periodo == "2026-11" and rng.random() < 0.1:
+            if periodo == periodos[-1] and rng.random() < 0.1:
                 continue  # unread meters: billed on their average (art. 146)
             previous = meters[cliente.id]
             meters[cliente.id] = previous + rng.randint(4, 45 if cliente.uso == Uso.residencial
                                                         else 120)
             await lecturas_service.record(session, DEMO_TENANT, LecturaCreate(
                 cliente_id=cliente.id, periodo=periodo, lectura_actual=meters[cliente.id],
-                fecha_lectura=date.fromisoformat(f"{periodo}-27"),
-                lectura_anterior=previous if periodo == "2026-09" else None))
-        if periodo != "2026-11":
+                fecha_lectura=min(date.fromisoformat(f"{periodo}-27"), today),
+                lectura_anterior=previous if periodo == periodos[0] else None))
+        if periodo != periodos[-1]:
             await facturacion_service.run(session, DEMO_TENANT, periodo)
-            await _pay_most(session, periodo, date.fromisoformat(f"{next_month}-12"), rng)
+            await _pay_most(session, periodo, min(next_month.replace(day=12), today), rng)
 
 
 async def _pay_most(session: AsyncSession, periodo: str, day: date, rng: random.Random) -> None:

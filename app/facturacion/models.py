@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -20,3 +20,5 @@ class Periodo(TenantScoped, UUIDKeyed, Timestamped, Base):
     fecha_expedicion: Mapped[date] = mapped_column(Date)
     fecha_limite_pago: Mapped[date] = mapped_column(Date)
     fecha_suspension: Mapped[date] = mapped_column(Date)
+    # When its billing run ran (None: not billed yet). Periods bill in order.
+    facturado_at: Mapped[datetime | None]

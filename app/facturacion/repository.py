@@ -37,6 +37,12 @@ class PeriodoRepository(TenantRepository[Periodo]):
         return (await self.session.scalars(
             select(Cliente).where(self._to_bill(periodo)).order_by(Cliente.numero_cuenta))).all()
 
+    async def first_unbilled_before(self, periodo: str) -> str | None:
+        return await self.session.scalar(
+            select(func.min(Periodo.periodo)).where(
+                Periodo.tenant_id == self.tenant_id, Periodo.periodo < periodo,
+                Periodo.facturado_at.is_(None)))
+
     async def count_billed(self, periodo: str) -> int:
         return await self.session.scalar(
             select(func.count()).select_from(Factura).where(

@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 
 from app.auth.dependencies import AdminPrincipal, StaffPrincipal
-from app.core.dependencies import SessionDep, TenantIdDep
+from app.core.dependencies import SessionDep, SettingsDep, TenantDep, TenantIdDep
 from app.core.pagination import Page, PageParamsDep
 from app.facturacion import service
 from app.facturacion.schemas import PeriodoCreate, PeriodoRead, ResumenFacturacion
@@ -16,8 +16,10 @@ PeriodoPath = Annotated[str, Path(pattern=PERIODO_PATTERN, examples=["2026-11"])
 
 @router.post("", response_model=PeriodoRead, status_code=status.HTTP_201_CREATED)
 async def create_periodo(body: PeriodoCreate, _: AdminPrincipal, session: SessionDep,
-                         tenant_id: TenantIdDep) -> PeriodoRead:
-    return PeriodoRead.model_validate(await service.create_periodo(session, tenant_id, body))
+                         tenant: TenantDep, settings: SettingsDep) -> PeriodoRead:
+    return PeriodoRead.model_validate(await service.create_periodo(
+        session, tenant.id, body, today=tenant.local_date(),
+        max_days_ahead=settings.max_issue_days_ahead))
 
 
 @router.get("", response_model=Page[PeriodoRead])

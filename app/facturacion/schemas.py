@@ -1,18 +1,18 @@
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Self
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
-from app.core.schemas import InputSchema, Money, OutputSchema
+from app.core.schemas import InputSchema, IsoDate, Money, OutputSchema
 from app.lecturas.schemas import Periodo
 
 
 class PeriodoCreate(InputSchema):
     periodo: Periodo
-    fecha_expedicion: date
-    fecha_limite_pago: date
-    fecha_suspension: date
+    fecha_expedicion: IsoDate
+    fecha_limite_pago: IsoDate
+    fecha_suspension: IsoDate
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -29,6 +29,7 @@ class PeriodoRead(OutputSchema):
     fecha_expedicion: date
     fecha_limite_pago: date
     fecha_suspension: date
+    facturado_at: datetime | None = Field(description="When it was billed (None: not yet)")
 
 
 class CuentaOmitida(OutputSchema):

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.clientes.models import Uso
 from app.core import clock
 from app.core.db import is_postgres
 from app.core.errors import Conflict, NotFound, UnprocessableEntity, invalid_fields
@@ -38,13 +39,16 @@ def last_day(periodo: str) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-async def create_periodo(session: AsyncSession, tenant_id: TenantId,
-                         data: PeriodoCreate) -> Periodo:
+async def create_periodo(session: AsyncSession, tenant_id: TenantId, data: PeriodoCreate, *,
+                         today: date, max_days_ahead: int) -> Periodo:
     periodos = PeriodoRepository(session, tenant_id)
     if await periodos.by_periodo(data.periodo) is not None:
         raise Conflict(f"Periodo {data.periodo} already exists.")
     if data.fecha_expedicion < last_day(data.periodo).replace(day=1):
         raise invalid_fields({"fecha_expedicion": f"is before periodo {data.periodo} starts"})
+    if (data.fecha_expedicion - today).days > max_days_ahead:
+        raise invalid_fields({"fecha_expedicion": f"is more than {max_days_ahead} days ahead "
+                                                  f"of today ({today})"})
     return await periodos.add(Periodo(**data.model_dump()))
 
 
@@ -77,6 +81,10 @@ async def run(session: AsyncSession, tenant_id: TenantId, periodo: str,
         raise UnprocessableEntity(f"Unknown periodo {periodo}: create it first "
                                   "(POST /api/periodos).")
     ultimo = await lock_counter(session, tenant_id, FACTURA_COUNTER)
+    if (earlier := await periodos.first_unbilled_before(periodo)) is not None:
+        # A later period billed first would be carried into the earlier one's balances.
+        raise Conflict(f"Periodo {earlier} is created and not billed yet: periods bill in "
+                       f"order, bill {earlier} first.", periodo_pendiente=earlier)
     tenant = await tenancy_service.get(session, tenant_id)
     day = last_day(periodo)
     tarifas = await tarifas_service.vigentes(session, tenant_id, day)
@@ -89,7 +97,8 @@ async def run(session: AsyncSession, tenant_id: TenantId, periodo: str,
     params = RunParams(
         tenant_id=tenant_id, periodo=periodo, fecha_expedicion=period.fecha_expedicion,
         fecha_limite_pago=period.fecha_limite_pago, fecha_suspension=period.fecha_suspension,
-        basico_m3=tenant.consumo_basico_m3, tasa_mora=tenant.tasa_mora_mensual,
+        basico_m3=tenant.consumo_basico_m3, tasa_residencial=tenant.tasa_mora_residencial,
+        tasa_no_residencial=tenant.tasa_mora_no_residencial,
         ultimo_numero=ultimo, now=clock.now(),
     )
     if set_based is None:
@@ -100,6 +109,9 @@ async def run(session: AsyncSession, tenant_id: TenantId, periodo: str,
         progress("accounts, one by one")
         totals, skipped = await _bill_one_by_one(session, params, tarifas)
     await advance_counter(session, tenant_id, FACTURA_COUNTER, ultimo + totals.facturas)
+    if period.facturado_at is None:
+        period.facturado_at = params.now
+        await periodos.flush()
     return ResumenFacturacion(
         periodo=periodo, facturas_emitidas=totals.facturas, total_facturado=totals.total,
         lecturas_estimadas=totals.estimadas, ya_facturadas=ya_facturadas,
@@ -122,7 +134,7 @@ async def _bill_one_by_one(session: AsyncSession, params: RunParams,
     history = await lecturas_service.measured_before(session, tenant_id, params.periodo)
     open_invoices: dict[uuid.UUID, list[Factura]] = {}
     for factura in await facturas_service.open_invoices(session, tenant_id):
-        if factura.periodo != params.periodo:
+        if factura.periodo < params.periodo:  # a run never carries a later period
             open_invoices.setdefault(factura.cliente_id, []).append(factura)
 
     now = params.now
@@ -141,9 +153,12 @@ async def _bill_one_by_one(session: AsyncSession, params: RunParams,
             continue
         previous = open_invoices.get(cliente.id, [])
         saldo = sum((f.saldo for f in previous), Decimal("0.00"))
-        vencido = sum((f.saldo for f in previous
+        capital = sum((f.capital_pendiente for f in previous), Decimal("0.00"))
+        vencido = sum((f.capital_pendiente for f in previous
                        if f.fecha_limite_pago < params.fecha_expedicion), Decimal("0.00"))
-        intereses = calculo.intereses(vencido, params.tasa_mora)
+        tasa = (params.tasa_residencial if cliente.uso == Uso.residencial
+                else params.tasa_no_residencial)
+        intereses = calculo.intereses(vencido, tasa)
         servicios = [s for s, has in (("acueducto", cliente.servicio_acueducto),
                                       ("alcantarillado", cliente.servicio_alcantarillado)) if has]
         factura_lines = calculo.lineas_factura(
@@ -161,7 +176,8 @@ async def _bill_one_by_one(session: AsyncSession, params: RunParams,
             "lectura_anterior": reading.lectura_anterior if reading else None,
             "lectura_actual": reading.lectura_actual if reading else None,
             "consumo_m3": consumo, "consumo_estimado": measured is None,
-            "promedio_m3": average, "saldo_anterior": saldo, "intereses_mora": intereses,
+            "promedio_m3": average, "saldo_anterior": saldo, "capital_anterior": capital,
+            "intereses_mora": intereses,
             "total": invoice_total, "valor_pagado": Decimal("0"),
             "valor_trasladado": Decimal("0"), "estado": FacturaEstado.emitida,
             "referencia_pago": f"{numero:010d}", "created_at": now, "updated_at": now,

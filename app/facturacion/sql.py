@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
@@ -29,7 +30,8 @@ class RunParams:
     fecha_limite_pago: date
     fecha_suspension: date
     basico_m3: int
-    tasa_mora: Decimal
+    tasa_residencial: Decimal  # monthly late interest, residential accounts
+    tasa_no_residencial: Decimal  # and every other uso
     ultimo_numero: int
     now: datetime  # the run's instant: the invoices' timestamps and the ids' time bits
 
@@ -73,18 +75,27 @@ WHERE c.tenant_id = :tenant AND c.estado = 'activo'
                   AND f.cliente_id = c.id AND f.periodo = :periodo)
 """
 
-# What an open invoice still owes, as in Factura.saldo: one expression for the balances and
-# the carry, so a new amount on facturas cannot be counted by one and missed by the other.
-_SALDO = "({})".format(Factura.saldo.compile(dialect=postgresql.dialect(),
-                                             compile_kwargs={"literal_binds": True}))
+def _sql(expression: Any) -> str:
+    return "({})".format(expression.compile(dialect=postgresql.dialect(),
+                                            compile_kwargs={"literal_binds": True}))
 
+
+# What an open invoice still owes, and the capital in it, as Factura defines them: the same
+# expressions in Python and here, so a new amount on facturas cannot be counted by one path
+# and missed by the other.
+_SALDO = _sql(Factura.saldo)
+_CAPITAL = _sql(Factura.capital_pendiente)
+
+# Earlier periods only: billing a period never carries a later one. Interest is charged on
+# the capital past due, never on interest (Código Civil art. 2235).
 _BALANCES = f"""
 CREATE TEMP TABLE _fact_saldos ON COMMIT DROP AS
-SELECT f.cliente_id, sum(f.saldo) AS saldo,
-       sum(CASE WHEN f.fecha_limite_pago < :expedicion THEN f.saldo ELSE 0 END) AS vencido
-FROM (SELECT cliente_id, fecha_limite_pago, {_SALDO} AS saldo
+SELECT f.cliente_id, sum(f.saldo) AS saldo, sum(f.capital) AS capital,
+       sum(CASE WHEN f.fecha_limite_pago < :expedicion THEN f.capital ELSE 0 END) AS vencido
+FROM (SELECT cliente_id, fecha_limite_pago, {_SALDO} AS saldo, {_CAPITAL} AS capital
       FROM facturas
-      WHERE tenant_id = :tenant AND estado IN ('emitida', 'parcial')) f
+      WHERE tenant_id = :tenant AND estado IN ('emitida', 'parcial')
+        AND periodo < :periodo) f
 JOIN _fact_cand c ON c.cliente_id = f.cliente_id
 GROUP BY f.cliente_id
 """
@@ -101,8 +112,9 @@ SELECT CAST(lpad(to_hex(CAST(:epoch_ms AS bigint)), 12, '0')
        n.*
 FROM (SELECT CAST(:ultimo + row_number() OVER (ORDER BY c.numero_cuenta) AS bigint) AS numero,
              c.*, COALESCE(c.medido, c.promedio) AS consumo, c.medido IS NULL AS estimado,
-             COALESCE(s.saldo, 0) AS saldo_anterior,
-             round(COALESCE(s.vencido, 0) * :tasa, 2) AS intereses
+             COALESCE(s.saldo, 0) AS saldo_anterior, COALESCE(s.capital, 0) AS capital,
+             round(COALESCE(s.vencido, 0) * CASE WHEN c.uso = 'residencial'
+                   THEN :tasa_residencial ELSE :tasa_no_residencial END, 2) AS intereses
       FROM _fact_cand c LEFT JOIN _fact_saldos s USING (cliente_id)
       WHERE COALESCE(c.medido, c.promedio) IS NOT NULL) n
 """
@@ -161,11 +173,13 @@ ORDER BY factura_id, orden
 _INSERT_INVOICES = """
 INSERT INTO facturas (tenant_id, id, numero, cliente_id, periodo, fecha_expedicion,
     fecha_limite_pago, fecha_suspension, lectura_anterior, lectura_actual, consumo_m3,
-    consumo_estimado, promedio_m3, saldo_anterior, intereses_mora, total, valor_pagado,
+    consumo_estimado, promedio_m3, saldo_anterior, capital_anterior, intereses_mora, total,
+    valor_pagado,
     valor_trasladado, estado, referencia_pago, created_at, updated_at)
 SELECT :tenant, f.id, f.numero, f.cliente_id, :periodo, :expedicion, :limite, :suspension,
        f.lectura_anterior, f.lectura_actual, f.consumo, f.estimado, f.promedio,
-       f.saldo_anterior, f.intereses, t.total, 0, 0, 'emitida', lpad(f.numero::text, 10, '0'),
+       f.saldo_anterior, f.capital, f.intereses, t.total, 0, 0, 'emitida',
+       lpad(f.numero::text, 10, '0'),
        :now, :now
 FROM _fact f JOIN (SELECT factura_id, sum(valor) AS total FROM _lin GROUP BY factura_id) t
      ON t.factura_id = f.id
@@ -185,7 +199,7 @@ SET trasladado_previo = facturas.valor_trasladado,
     estado = 'trasladada', trasladada_a_id = f.id, updated_at = :now
 FROM _fact f
 WHERE facturas.tenant_id = :tenant AND facturas.cliente_id = f.cliente_id
-  AND facturas.periodo <> :periodo AND facturas.estado IN ('emitida', 'parcial')
+  AND facturas.periodo < :periodo AND facturas.estado IN ('emitida', 'parcial')
   AND {_SALDO} > 0 AND f.saldo_anterior > 0
 """
 
@@ -237,7 +251,8 @@ async def bill_period(session: AsyncSession, params: RunParams,
         "tenant": params.tenant_id, "periodo": params.periodo,
         "expedicion": params.fecha_expedicion, "limite": params.fecha_limite_pago,
         "suspension": params.fecha_suspension, "basico": params.basico_m3,
-        "tasa": params.tasa_mora, "ultimo": params.ultimo_numero,
+        "tasa_residencial": params.tasa_residencial,
+        "tasa_no_residencial": params.tasa_no_residencial, "ultimo": params.ultimo_numero,
         "run_bits": secrets.randbelow(4096), "now": params.now,
         "epoch_ms": int(params.now.timestamp() * 1000),
     }

@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     case,
+    func,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -53,6 +54,16 @@ def _por_liquidar(factura: "Factura | type[Factura]") -> Any:
     pendiente and saldo are built on, evaluated on a row (Python) or on the class (SQL)."""
     return (factura.total - factura.valor_pagado - factura.valor_trasladado
             - factura.valor_acreditado)
+
+
+@overload
+def _interes_sin_cubrir(factura: "Factura") -> Decimal: ...
+@overload
+def _interes_sin_cubrir(factura: "type[Factura]") -> ColumnElement[Decimal]: ...
+def _interes_sin_cubrir(factura: "Factura | type[Factura]") -> Any:
+    """Interest charged (its own and carried) less payments and what was carried on."""
+    return (factura.intereses_mora + factura.saldo_anterior - factura.capital_anterior
+            - factura.valor_pagado - factura.valor_trasladado)
 
 
 class Factura(TenantChild, UUIDKeyed, Timestamped, Base):
@@ -93,6 +104,10 @@ class Factura(TenantChild, UUIDKeyed, Timestamped, Base):
     promedio_m3: Mapped[int | None] = mapped_column(BigInteger)
     saldo_anterior: Mapped[Decimal] = mapped_column(MONEY)
     intereses_mora: Mapped[Decimal] = mapped_column(MONEY)
+    # The part of saldo_anterior that is capital (unpaid charges); the rest is unpaid interest,
+    # which bears no interest itself (Código Civil art. 2235).
+    capital_anterior: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"),
+                                                      server_default="0")
     total: Mapped[Decimal] = mapped_column(MONEY)
     valor_pagado: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
     valor_trasladado: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
@@ -132,6 +147,22 @@ class Factura(TenantChild, UUIDKeyed, Timestamped, Base):
         """What is still to be paid on this invoice now (in Python and, as `Factura.saldo`,
         in SQL: the billing run's balances and carry compile this same expression)."""
         return self.pendiente - self.valor_en_reclamo
+
+    @hybrid_property
+    def interes_pendiente(self) -> Decimal:
+        """The interest in the saldo: this invoice's and what it carried, less what payments
+        covered (interest first, Código Civil art. 1653) and what was carried on already."""
+        return max(min(_interes_sin_cubrir(self), self.saldo), Decimal("0.00"))
+
+    @interes_pendiente.inplace.expression
+    @classmethod
+    def _interes_pendiente_sql(cls) -> ColumnElement[Decimal]:
+        return func.greatest(func.least(_interes_sin_cubrir(cls), cls.saldo), 0)
+
+    @hybrid_property
+    def capital_pendiente(self) -> Decimal:
+        """The capital in the saldo: what bears late interest once past due."""
+        return self.saldo - self.interes_pendiente
 
     def estado_en(self, today: date) -> FacturaEstado:
         """The estado shown on `today`: an open invoice past its deadline with something to

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from app.core.schemas import FactorOut, InputSchema, Money, OutputSchema, UnitPriceOut
+from app.core.schemas import FactorOut, InputSchema, Money, OutputSchema, Text, UnitPriceOut
 from app.facturas.models import Concepto, Factura, FacturaEstado
 
 
@@ -61,7 +61,7 @@ class FacturaDetalle(FacturaResumen):
 
 
 class Anulacion(InputSchema):
-    motivo: Annotated[str, Field(min_length=5, max_length=500)]
+    motivo: Annotated[Text, Field(min_length=5, max_length=500)]
 
 
 class NotaCreditoRead(OutputSchema):

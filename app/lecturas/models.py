@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import Base, TenantChild, Timestamped, UUIDKeyed
 
-PERIODO_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+PERIODO_PATTERN = r"^20\d{2}-(0[1-9]|1[0-2])$"  # this century: 2000-01 to 2099-12
 
 
 class Lectura(TenantChild, UUIDKeyed, Timestamped, Base):

@@ -1,15 +1,15 @@
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field
 
-from app.core.schemas import InputSchema, OutputSchema
+from app.core.schemas import InputSchema, IsoDate, Line, OutputSchema
 from app.lecturas.models import PERIODO_PATTERN
 
 Periodo = Annotated[str, Field(pattern=PERIODO_PATTERN, examples=["2026-11"],
                                description="Billing period, YYYY-MM")]
-Novedad = Annotated[str, Field(max_length=200)]
+Novedad = Annotated[Line, Field(max_length=200)]
 Reading = Annotated[int, Field(ge=0, le=999_999_999)]
 
 
@@ -17,7 +17,7 @@ class LecturaCreate(InputSchema):
     cliente_id: uuid.UUID
     periodo: Periodo
     lectura_actual: Reading
-    fecha_lectura: date
+    fecha_lectura: IsoDate
     novedad: Novedad | None = None
     lectura_anterior: Reading | None = Field(
         default=None, description="Only for an account's first reading (a new meter); "
@@ -26,7 +26,7 @@ class LecturaCreate(InputSchema):
 
 class LecturaUpdate(InputSchema):
     lectura_actual: Reading | None = None
-    fecha_lectura: date | None = None
+    fecha_lectura: IsoDate | None = None
     novedad: Novedad | None = None
 
 
@@ -34,7 +34,7 @@ class LecturaRead(OutputSchema):
     id: uuid.UUID
     cliente_id: uuid.UUID
     periodo: str
-    fecha_lectura: date
+    fecha_lectura: IsoDate
     lectura_anterior: int | None
     lectura_actual: int
     consumo_m3: int | None

@@ -1,5 +1,4 @@
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
@@ -7,6 +6,7 @@ from fastapi import APIRouter, Header, Response, status
 from app.auth.dependencies import AdminPrincipal, StaffPrincipal
 from app.core.dependencies import SessionDep, TenantDep, TenantIdDep
 from app.core.pagination import Page, PageParamsDep
+from app.core.schemas import IsoDate
 from app.pagos import service
 from app.pagos.models import Canal, PagoEstado
 from app.pagos.schemas import PagoCreate, PagoRead, Reversion
@@ -35,7 +35,7 @@ async def record_pago(body: PagoCreate, principal: StaffPrincipal, session: Sess
 @router.get("", response_model=Page[PagoRead])
 async def list_pagos(_: StaffPrincipal, session: SessionDep, tenant_id: TenantIdDep,
                      page: PageParamsDep, factura_id: uuid.UUID | None = None,
-                     desde: date | None = None, hasta: date | None = None,
+                     desde: IsoDate | None = None, hasta: IsoDate | None = None,
                      canal: Canal | None = None,
                      estado: PagoEstado | None = None) -> Page[PagoRead]:
     items, total = await service.list_page(session, tenant_id, page, factura_id=factura_id,

@@ -1,31 +1,31 @@
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field
 
-from app.core.schemas import InputSchema, Money, OutputSchema
+from app.core.schemas import InputSchema, IsoDate, Line, Money, OutputSchema, Text
 from app.pagos.models import Canal, PagoEstado
 
 
 class PagoCreate(InputSchema):
     factura_id: uuid.UUID
     valor: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
-    fecha: date
+    fecha: IsoDate
     canal: Canal
-    referencia: Annotated[str, Field(max_length=100)] | None = None
+    referencia: Annotated[Line, Field(max_length=100)] | None = None
 
 
 class Reversion(InputSchema):
-    motivo: Annotated[str, Field(min_length=5, max_length=500)]
+    motivo: Annotated[Text, Field(min_length=5, max_length=500)]
 
 
 class PagoRead(OutputSchema):
     id: uuid.UUID
     factura_id: uuid.UUID
     valor: Money
-    fecha: date
+    fecha: IsoDate
     canal: Canal
     referencia: str | None
     estado: PagoEstado

@@ -39,6 +39,7 @@ async def record(session: AsyncSession, tenant_id: TenantId, data: PagoCreate, *
     the first payment (created False); the key with another body is a 409."""
     pagos = PagoRepository(session, tenant_id)
     fingerprint = request_fingerprint(data)
+    nombrada = await facturas_service.get(session, tenant_id, data.factura_id, with_lines=False)
     # Lock the invoice first: concurrent payments of one invoice queue here, so a retry that
     # raced its original sees it below instead of paying twice.
     factura = await facturas_service.payable_for_update(session, tenant_id, data.factura_id)
@@ -47,7 +48,10 @@ async def record(session: AsyncSession, tenant_id: TenantId, data: PagoCreate, *
     if factura.estado == FacturaEstado.anulada:
         raise Conflict("The factura is voided; it cannot be paid.")
     if data.fecha > today:
-        raise invalid_fields({"fecha": "is in the future"})
+        raise invalid_fields({"fecha": f"is after today ({today})"})
+    if data.fecha < nombrada.fecha_expedicion:
+        raise invalid_fields({"fecha": f"is before factura {nombrada.numero} was issued "
+                                       f"({nombrada.fecha_expedicion})"})
     if data.valor > factura.saldo:
         held = (f"; {factura.valor_en_reclamo} is held by an open claim"
                 if factura.valor_en_reclamo else "")

@@ -9,6 +9,7 @@ from app.auth.dependencies import StaffPrincipal, require_roles
 from app.auth.principal import Principal
 from app.core.dependencies import SessionDep, TenantDep
 from app.core.pagination import Page, PageParamsDep
+from app.core.schemas import IsoDate
 from app.core.tenant import ResolvedTenant
 from app.pqrs import service
 from app.pqrs.models import Estado, Pqr, Tipo
@@ -83,7 +84,7 @@ async def list_pqrs(
 @router.get("/resumen", response_model=ResumenPqrs,
             summary="Counts by estado and tipo, and the share answered on time")
 async def summary(_: StaffPrincipal, session: SessionDep, tenant: TenantDep,
-                  desde: date, hasta: date) -> ResumenPqrs:
+                  desde: IsoDate, hasta: IsoDate) -> ResumenPqrs:
     resumen = await service.summary(session, tenant.id, desde, hasta)
     return ResumenPqrs(
         desde=desde, hasta=hasta, total=resumen.total, por_estado=resumen.por_estado,

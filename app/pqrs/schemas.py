@@ -5,17 +5,17 @@ from typing import Annotated
 
 from pydantic import Field
 
-from app.core.schemas import InputSchema, Money, OutputSchema
+from app.core.schemas import InputSchema, Line, Money, OutputSchema, Text
 from app.pqrs.models import Canal, Estado, Resultado, Tipo
 
-Texto = Annotated[str, Field(min_length=1, max_length=10_000)]
+Texto = Annotated[Text, Field(min_length=1, max_length=10_000)]
 Valor = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
 
 
 class PqrCreate(InputSchema):
     tipo: Annotated[Tipo, Field(description="peticion, queja or reclamo (a recurso is filed "
                                             "with POST /api/pqrs/{id}/recurso)")]
-    asunto: Annotated[str, Field(min_length=3, max_length=200)]
+    asunto: Annotated[Line, Field(min_length=3, max_length=200)]
     descripcion: Texto
     cliente_id: uuid.UUID | None = Field(
         default=None, description="Staff: the account it is about; a portal user's own account")

@@ -6,7 +6,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from app.clientes.models import Uso
-from app.core.schemas import FactorOut, InputSchema, Money, OutputSchema, UnitPriceOut
+from app.core.schemas import FactorOut, InputSchema, IsoDate, Money, OutputSchema, UnitPriceOut
 from app.tarifas.models import Servicio
 
 MoneyIn = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
@@ -41,8 +41,8 @@ class FactorIn(InputSchema):
 
 class TarifaCreate(InputSchema):
     servicio: Servicio
-    vigente_desde: date
-    vigente_hasta: date | None = None
+    vigente_desde: IsoDate
+    vigente_hasta: IsoDate | None = None
     cargo_fijo: MoneyIn
     precio_basico: UnitPrice
     precio_complementario: UnitPrice | None = Field(
@@ -62,7 +62,7 @@ class TarifaCreate(InputSchema):
 
 
 class TarifaClose(InputSchema):
-    vigente_hasta: date
+    vigente_hasta: IsoDate
 
 
 class FactorRead(OutputSchema):
@@ -88,13 +88,32 @@ class TarifaRead(OutputSchema):
     factores: list[FactorRead]
 
 
+# Ley 142 art. 96 with Código Civil art. 1617 (6 % a year), as SSPD Concepto 664 de 2020 and
+# C-389 de 2002 read it: the cap on late interest for residential users.
+TASA_CIVIL_MENSUAL = Decimal("0.005")
+
+
+TasaResidencial = Annotated[Decimal, Field(ge=0, le=TASA_CIVIL_MENSUAL, max_digits=6,
+                                           decimal_places=4)]
+TasaMensual = Annotated[Decimal, Field(ge=0, lt=Decimal("0.1"), max_digits=6, decimal_places=4)]
+
+
 class ParametrosFacturacion(OutputSchema):
     consumo_basico_m3: Literal[11, 13, 16]
-    tasa_mora_mensual: FactorOut
+    tasa_mora_residencial: FactorOut
+    tasa_mora_no_residencial: FactorOut
+    tasa_usura_mensual: FactorOut
 
 
 class ParametrosUpdate(InputSchema):
     consumo_basico_m3: Literal[11, 13, 16] | None = Field(
         default=None, description="m3 of subsistence consumption by altitude (CRA 750/2016)")
-    tasa_mora_mensual: Annotated[Decimal, Field(ge=0, lt=Decimal("0.1"), max_digits=6,
-                                                decimal_places=4)] | None = None
+    tasa_mora_residencial: TasaResidencial | None = Field(
+        default=None, description="Monthly late interest of residential accounts: at most "
+                                  "the civil rate, 0.005 (Ley 142 art. 96)")
+    tasa_mora_no_residencial: TasaMensual | None = Field(
+        default=None, description="Monthly late interest of the other usos: at most "
+                                  "tasa_usura_mensual")
+    tasa_usura_mensual: TasaMensual | None = Field(
+        default=None, description="The usury rate certified for the month, as a monthly "
+                                  "rate: the cap of tasa_mora_no_residencial")

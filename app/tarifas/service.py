@@ -97,7 +97,15 @@ async def parametros(session: AsyncSession, tenant_id: TenantId) -> Tenant:
 async def update_parametros(session: AsyncSession, tenant_id: TenantId,
                             data: ParametrosUpdate) -> Tenant:
     tenant = await parametros(session, tenant_id)
-    for column, value in sent_changes(data).items():
+    changes = sent_changes(data)
+    no_residencial = changes.get("tasa_mora_no_residencial", tenant.tasa_mora_no_residencial)
+    usura = changes.get("tasa_usura_mensual", tenant.tasa_usura_mensual)
+    if no_residencial > usura:
+        field = ("tasa_mora_no_residencial" if "tasa_mora_no_residencial" in changes
+                 else "tasa_usura_mensual")
+        raise invalid_fields({field: f"the non-residential rate {no_residencial} would exceed "
+                                     f"the usury rate {usura} (Código de Comercio art. 884)"})
+    for column, value in changes.items():
         setattr(tenant, column, value)
     await session.flush()
     return tenant

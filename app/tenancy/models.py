@@ -22,8 +22,11 @@ class Tenant(Timestamped, Base):
     __table_args__ = (
         CheckConstraint("estado IN ('activo', 'suspendido')", name="estado"),
         CheckConstraint("consumo_basico_m3 IN (11, 13, 16)", name="consumo_basico_m3"),
-        CheckConstraint("tasa_mora_mensual >= 0 AND tasa_mora_mensual < 0.1",
-                        name="tasa_mora_mensual"),
+        CheckConstraint("tasa_mora_residencial >= 0 AND tasa_mora_residencial <= 0.005 "
+                        "AND tasa_usura_mensual >= 0 AND tasa_usura_mensual < 0.1 "
+                        "AND tasa_mora_no_residencial >= 0 "
+                        "AND tasa_mora_no_residencial <= tasa_usura_mensual",
+                        name="tasas_mora"),
     )
 
     id: Mapped[str] = mapped_column(String(SLUG_LENGTH), primary_key=True)
@@ -32,9 +35,16 @@ class Tenant(Timestamped, Base):
     estado: Mapped[str] = mapped_column(String(20), default=TenantEstado.activo)
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
     # Billing parameters the tenant's admin sets: the subsistence consumption by the town's
-    # altitude (CRA 750/2016) and the monthly late-payment interest rate.
+    # altitude (CRA 750/2016) and the monthly late-payment interest rates (Ley 142 art. 96):
+    # residential users at most the Código Civil's 0.5 % a month, the others at most the usury
+    # rate certified for the month, which the admin keeps current.
     consumo_basico_m3: Mapped[int] = mapped_column(SmallInteger, default=11)
-    tasa_mora_mensual: Mapped[Decimal] = mapped_column(FACTOR, default=Decimal("0"))
+    tasa_mora_residencial: Mapped[Decimal] = mapped_column(FACTOR, default=Decimal("0"),
+                                                           server_default="0")
+    tasa_mora_no_residencial: Mapped[Decimal] = mapped_column(FACTOR, default=Decimal("0"),
+                                                              server_default="0")
+    tasa_usura_mensual: Mapped[Decimal] = mapped_column(FACTOR, default=Decimal("0"),
+                                                        server_default="0")
     # Branding and contact details printed on the invoice; the GLN is what the payment barcode
     # names the utility by.
     direccion: Mapped[str | None] = mapped_column(String(200))

@@ -4,13 +4,13 @@ from typing import Annotated
 
 from pydantic import EmailStr, Field, field_validator
 
-from app.core.schemas import InputSchema, OutputSchema
+from app.core.schemas import InputSchema, Line, OutputSchema
 from app.pdf.codigo_pago import gln_is_valid
 from app.tenancy.constants import SLUG_PATTERN
 from app.tenancy.models import DEFAULT_TIMEZONE, TenantEstado
 from app.users.schemas import Password, UserNombre
 
-TenantNombre = Annotated[str, Field(min_length=1, max_length=200)]
+TenantNombre = Annotated[Line, Field(min_length=1, max_length=200)]
 Nit = Annotated[str, Field(min_length=5, max_length=20, pattern=r"^\d{5,15}(-\d)?$",
                            description="NIT, optionally with its check digit: 900123456-7")]
 
@@ -95,10 +95,10 @@ class Marca(OutputSchema):
 
 
 class MarcaUpdate(InputSchema):
-    direccion: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    telefono: Annotated[str, Field(min_length=1, max_length=30)] | None = None
+    direccion: Annotated[Line, Field(min_length=1, max_length=200)] | None = None
+    telefono: Annotated[Line, Field(min_length=1, max_length=30)] | None = None
     correo: EmailStr | None = None
-    sitio_web: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    sitio_web: Annotated[Line, Field(min_length=1, max_length=200)] | None = None
     gln: Annotated[str, Field(pattern=r"^\d{13}$", examples=["7709998000018"])] | None = None
     color_primario: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$",
                                          examples=["#1f4e79"])] | None = None

@@ -4,12 +4,12 @@ from typing import Annotated
 
 from pydantic import EmailStr, Field
 
-from app.core.schemas import InputSchema, OutputSchema
+from app.core.schemas import InputSchema, Line, OutputSchema
 from app.core.security import MIN_PASSWORD_LENGTH
 from app.users.models import EMAIL_LENGTH, Role
 
 Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=256)]
-UserNombre = Annotated[str, Field(min_length=1, max_length=200)]
+UserNombre = Annotated[Line, Field(min_length=1, max_length=200)]
 NumeroCuentaRef = Annotated[str, Field(min_length=1, max_length=30,
                                        description="The account a cliente user is bound to")]
 
