@@ -9,6 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from app.auth.router import router as auth_router
 from app.auth.throttle import LoginThrottle
 from app.clientes.router import router as clientes_router
+from app.core import openapi
 from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine
 from app.core.errors import install_error_handlers
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                                              settings.login_failures_per_address)
 
     install_error_handlers(app)
+    openapi.install(app)
     for router in (health_router, auth_router, tenancy_router, marca_router, users_router,
                    clientes_router, tarifas_router, lecturas_router, facturacion_router,
                    facturas_router, estado_cuenta_router, pdf_router, pagos_router,

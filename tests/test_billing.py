@@ -212,7 +212,7 @@ async def test_rollover_reading_is_billed_as_measured(client, tenant_a):
 
 async def test_unknown_period_and_missing_tariff_bill_nothing(client, tenant_a):
     admin = tenant_a.headers(Role.admin)
-    problem = assert_problem(await bill(client, tenant_a, "2026-10"), 422)
+    problem = assert_problem(await bill(client, tenant_a, "2026-10"), 404)
     assert "2026-10" in problem["detail"]
     await client.post("/api/tarifas", headers=admin, json=ACUEDUCTO)
     await client.post("/api/periodos", headers=admin, json=periodo_body("2026-10"))

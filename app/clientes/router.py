@@ -8,6 +8,7 @@ from app.clientes import service
 from app.clientes.models import ClienteEstado, Uso
 from app.clientes.schemas import ClienteCreate, ClienteRead, ClienteUpdate
 from app.core.dependencies import SessionDep, TenantIdDep
+from app.core.errors import refuse_other_methods
 from app.core.pagination import Page, PageParamsDep
 from app.core.schemas import Line
 
@@ -43,6 +44,9 @@ async def list_clientes(
 async def my_cliente(principal: ClientePrincipal, session: SessionDep) -> ClienteRead:
     cliente = await service.get_own(session, principal.tenant_id, principal.cliente_id)
     return ClienteRead.model_validate(cliente)
+
+
+refuse_other_methods(router, "/me", {"GET"})
 
 
 @router.get("/{cliente_id}", response_model=ClienteRead)

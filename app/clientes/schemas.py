@@ -13,7 +13,7 @@ from app.clientes.models import (
     ClienteEstado,
     Uso,
 )
-from app.core.schemas import InputSchema, Line, OutputSchema
+from app.core.schemas import InputSchema, Line, OutputSchema, PatchSchema
 
 NumeroCuenta = Annotated[
     str, Field(min_length=1, max_length=NUMERO_CUENTA_LENGTH, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")
@@ -53,8 +53,10 @@ class ClienteCreate(InputSchema):
         return alcantarillado
 
 
-class ClienteUpdate(InputSchema):
+class ClienteUpdate(PatchSchema):
     """Only the fields sent change. `numero_cuenta` is the account's identity and stays."""
+    NULLABLE = frozenset({"telefono", "correo", "estrato", "medidor_serial"})
+
 
     nombre: Nombre | None = None
     direccion: Direccion | None = None

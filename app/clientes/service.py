@@ -22,8 +22,6 @@ _ALLOWED_ESTADO_CHANGES = {
     ClienteEstado.retirado: set(),
 }
 
-_NULLABLE = frozenset({"telefono", "correo", "estrato", "medidor_serial"})
-
 
 def not_found() -> NotFound:
     return NotFound("No such cliente in this tenant.")
@@ -70,7 +68,7 @@ async def list_page(session: AsyncSession, tenant_id: TenantId, params: PagePara
 async def update(session: AsyncSession, tenant_id: TenantId, cliente_id: uuid.UUID,
                  data: ClienteUpdate) -> Cliente:
     cliente = await get(session, tenant_id, cliente_id)
-    changes = sent_changes(data, nullable=_NULLABLE)
+    changes = sent_changes(data)
 
     new_estado = changes.pop("estado", None)
     if new_estado is not None and new_estado != cliente.estado:

@@ -6,7 +6,7 @@ import re
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -156,7 +156,21 @@ def _allowed_methods(request: Request) -> str:
                  for template, operations in app.openapi()["paths"].items()]
         app.state._paths = paths
     path = request.url.path
-    return ", ".join(sorted(set().union(*(m for regex, m in paths if regex.match(path)))))
+    matching = [(regex, m) for regex, m in paths if regex.match(path)]
+    # A literal path (/api/clientes/me) is its own resource, not an id of its neighbour.
+    literal = [m for regex, m in matching if "[^/]+" not in regex.pattern]
+    return ", ".join(sorted(set().union(*(literal or [m for _, m in matching]))))
+
+
+def refuse_other_methods(router: APIRouter, path: str, allowed: set[str]) -> None:
+    """A literal path beside a parametrised one (/clientes/me beside /clientes/{id}): another
+    method on it would reach the parametrised route and fail as a malformed id. Register
+    right after the literal route, before the parametrised ones."""
+    async def refuse() -> None:
+        raise StarletteHTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
+
+    router.add_api_route(path, refuse, include_in_schema=False,
+                         methods=sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - allowed))
 
 
 async def _http_exception_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -3,9 +3,17 @@
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
 
 from app.core.errors import invalid_fields
 
@@ -39,6 +47,7 @@ def has_control_characters(value: str) -> bool:
 # time), within this century; each field's own bounds are its domain's rules.
 MIN_DATE, MAX_DATE = date(2000, 1, 1), date(2099, 12, 31)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CENTURY_DATE = r"^20\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
 
 
 def _iso_date_text(value: object) -> object:
@@ -56,7 +65,8 @@ def _in_century(value: date) -> date:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date_text), AfterValidator(_in_century),
-                    Field(json_schema_extra={"format": "date"})]
+                    WithJsonSchema({"type": "string", "format": "date",
+                                    "pattern": _CENTURY_DATE})]
 
 
 class InputSchema(BaseModel):
@@ -74,16 +84,68 @@ def _fixed(places: int) -> PlainSerializer:
     return PlainSerializer(lambda value: str(Decimal(value).quantize(exponent)), return_type=str)
 
 
+def _decimal_text(pattern: str, example: str, digits: int, places: int) -> tuple[Any, ...]:
+    """The metadata of a decimal input written as a JSON string ("44979.40"): never a JSON
+    number, which a parser turns into a float before anyone sees its centavos. `pattern` is
+    the whole rule (range included), stated in the document and checked here alike."""
+    written = re.compile(pattern)
+
+    def check(value: object) -> object:
+        if isinstance(value, Decimal):
+            return value  # from Python callers (CLI, seed)
+        if not isinstance(value, str) or not written.fullmatch(value):
+            raise ValueError(f'must be a decimal written as a string with at most {places} '
+                             f'decimals, like "{example}"')
+        return value
+
+    return (BeforeValidator(check), Field(max_digits=digits, decimal_places=places),
+            WithJsonSchema({"type": "string", "pattern": pattern, "examples": [example]}))
+
+
+MoneyText = Annotated[Decimal, *_decimal_text(
+    r"^\d{1,12}(\.\d{1,2})?$", "1234.50", 14, 2)]
+PositiveMoneyText = Annotated[Decimal, *_decimal_text(
+    r"^([1-9]\d{0,11}(\.\d{1,2})?|0\.(0[1-9]|[1-9]\d?))$", "1234.50", 14, 2)]
+PriceText = Annotated[Decimal, *_decimal_text(r"^\d{1,10}(\.\d{1,4})?$", "1322.9600", 14, 4)]
+# A subsidy (< 0) or contribution (> 0) factor: strictly between -1 and 1.
+FactorText = Annotated[Decimal, *_decimal_text(r"^-?0(\.\d{1,4})?$", "-0.2000", 6, 4)]
+# Monthly interest rates: below 10 % a month, and residential ones at most 0.5 %.
+RateText = Annotated[Decimal, *_decimal_text(r"^0(\.0\d{0,3})?$", "0.0200", 6, 4)]
+ResidentialRateText = Annotated[Decimal, *_decimal_text(
+    r"^0(\.0{1,2}|\.00[0-4]\d?|\.0050?)?$", "0.0050", 6, 4)]
+
 # Money is a string with its centavos ("44979.40"), the same on every database.
 Money = Annotated[Decimal, _fixed(2)]
 UnitPriceOut = Annotated[Decimal, _fixed(4)]
 FactorOut = Annotated[Decimal, _fixed(4)]
 
 
-def sent_changes(update: InputSchema, *, nullable: frozenset[str] = frozenset()
-                 ) -> dict[str, Any]:
+def _document_nulls(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Only the fields in NULLABLE take null; the others are optional, not nullable."""
+    nullable: frozenset[str] = getattr(model, "NULLABLE", frozenset())
+    for name, field in schema.get("properties", {}).items():
+        if name in nullable or "anyOf" not in field:
+            continue
+        branches = [b for b in field.pop("anyOf") if b != {"type": "null"}]
+        field.pop("default", None)
+        if len(branches) == 1:
+            field.update(branches[0])
+        else:
+            field["anyOf"] = branches
+
+
+class PatchSchema(InputSchema):
+    """A PATCH body: every field optional, and null accepted only by the fields in NULLABLE
+    (it clears them); `sent_changes` enforces it and the JSON Schema says so."""
+
+    model_config = ConfigDict(json_schema_extra=_document_nulls)
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+
+def sent_changes(update: PatchSchema) -> dict[str, Any]:
     """The fields a PATCH body sent; an explicit null is refused unless the field may be null."""
     changes = update.model_dump(exclude_unset=True)
-    if refused := sorted(k for k, v in changes.items() if v is None and k not in nullable):
+    if refused := sorted(k for k, v in changes.items()
+                         if v is None and k not in update.NULLABLE):
         raise invalid_fields({field: "may not be null" for field in refused})
     return changes

@@ -78,8 +78,8 @@ async def run(session: AsyncSession, tenant_id: TenantId, periodo: str,
     periodos = PeriodoRepository(session, tenant_id)
     period = await periodos.by_periodo(periodo)
     if period is None:
-        raise UnprocessableEntity(f"Unknown periodo {periodo}: create it first "
-                                  "(POST /api/periodos).")
+        raise NotFound(f"No periodo {periodo} in this tenant: create it first "
+                       "(POST /api/periodos).")
     ultimo = await lock_counter(session, tenant_id, FACTURA_COUNTER)
     if (earlier := await periodos.first_unbilled_before(periodo)) is not None:
         # A later period billed first would be carried into the earlier one's balances.

@@ -5,7 +5,7 @@ from fastapi import APIRouter, File, Query, Request, UploadFile, status
 
 from app.auth.dependencies import StaffPrincipal
 from app.core.dependencies import SessionDep, TenantIdDep
-from app.core.errors import PayloadTooLarge
+from app.core.errors import PayloadTooLarge, refuse_other_methods
 from app.core.pagination import Page, PageParamsDep
 from app.lecturas import service
 from app.lecturas.models import PERIODO_PATTERN
@@ -33,6 +33,9 @@ async def upload_lecturas(
     if len(content) > limit:
         raise PayloadTooLarge(f"The file is larger than {limit} bytes.")
     return await service.upload(session, tenant_id, content)
+
+
+refuse_other_methods(router, "/carga", {"POST"})
 
 
 @router.get("", response_model=Page[LecturaRead])

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from app.core.schemas import InputSchema, IsoDate, Line, OutputSchema
+from app.core.schemas import InputSchema, IsoDate, Line, OutputSchema, PatchSchema
 from app.lecturas.models import PERIODO_PATTERN
 
 Periodo = Annotated[str, Field(pattern=PERIODO_PATTERN, examples=["2026-11"],
@@ -24,7 +24,9 @@ class LecturaCreate(InputSchema):
                                   "otherwise it comes from the last recorded reading")
 
 
-class LecturaUpdate(InputSchema):
+class LecturaUpdate(PatchSchema):
+    NULLABLE = frozenset({"novedad"})
+
     lectura_actual: Reading | None = None
     fecha_lectura: IsoDate | None = None
     novedad: Novedad | None = None

@@ -96,7 +96,7 @@ async def list_page(session: AsyncSession, tenant_id: TenantId, params: PagePara
 async def correct(session: AsyncSession, tenant_id: TenantId, lectura_id: uuid.UUID,
                   data: LecturaUpdate) -> Lectura:
     lectura = await get(session, tenant_id, lectura_id)
-    changes = sent_changes(data, nullable=frozenset({"novedad"}))
+    changes = sent_changes(data)
     await _check_writable(session, tenant_id, lectura.cliente_id, lectura.periodo)
     fecha = changes.get("fecha_lectura", lectura.fecha_lectura)
     if not in_periodo(fecha, lectura.periodo):

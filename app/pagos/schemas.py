@@ -1,17 +1,24 @@
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field
 
-from app.core.schemas import InputSchema, IsoDate, Line, Money, OutputSchema, Text
+from app.core.schemas import (
+    InputSchema,
+    IsoDate,
+    Line,
+    Money,
+    OutputSchema,
+    PositiveMoneyText,
+    Text,
+)
 from app.pagos.models import Canal, PagoEstado
 
 
 class PagoCreate(InputSchema):
     factura_id: uuid.UUID
-    valor: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+    valor: PositiveMoneyText
     fecha: IsoDate
     canal: Canal
     referencia: Annotated[Line, Field(max_length=100)] | None = None

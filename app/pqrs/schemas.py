@@ -1,15 +1,14 @@
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field
 
-from app.core.schemas import InputSchema, Line, Money, OutputSchema, Text
+from app.core.schemas import InputSchema, Line, Money, OutputSchema, PositiveMoneyText, Text
 from app.pqrs.models import Canal, Estado, Resultado, Tipo
 
 Texto = Annotated[Text, Field(min_length=1, max_length=10_000)]
-Valor = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+Valor = PositiveMoneyText
 
 
 class PqrCreate(InputSchema):

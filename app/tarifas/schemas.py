@@ -6,12 +6,25 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from app.clientes.models import Uso
-from app.core.schemas import FactorOut, InputSchema, IsoDate, Money, OutputSchema, UnitPriceOut
+from app.core.schemas import (
+    FactorOut,
+    FactorText,
+    InputSchema,
+    IsoDate,
+    Money,
+    MoneyText,
+    OutputSchema,
+    PatchSchema,
+    PriceText,
+    RateText,
+    ResidentialRateText,
+    UnitPriceOut,
+)
 from app.tarifas.models import Servicio
 
-MoneyIn = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
-UnitPrice = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=4)]
-Factor = Annotated[Decimal, Field(gt=-1, lt=1, max_digits=6, decimal_places=4)]
+MoneyIn = MoneyText
+UnitPrice = PriceText
+Factor = FactorText
 
 # Ley 142 art. 99 and Ley 1450 de 2011 art. 125: the largest subsidy per estrato.
 SUBSIDY_CAPS = {1: Decimal("-0.70"), 2: Decimal("-0.40"), 3: Decimal("-0.15")}
@@ -90,12 +103,10 @@ class TarifaRead(OutputSchema):
 
 # Ley 142 art. 96 with Código Civil art. 1617 (6 % a year), as SSPD Concepto 664 de 2020 and
 # C-389 de 2002 read it: the cap on late interest for residential users.
-TASA_CIVIL_MENSUAL = Decimal("0.005")
 
 
-TasaResidencial = Annotated[Decimal, Field(ge=0, le=TASA_CIVIL_MENSUAL, max_digits=6,
-                                           decimal_places=4)]
-TasaMensual = Annotated[Decimal, Field(ge=0, lt=Decimal("0.1"), max_digits=6, decimal_places=4)]
+TasaResidencial = ResidentialRateText  # at most 0.005 a month
+TasaMensual = RateText
 
 
 class ParametrosFacturacion(OutputSchema):
@@ -105,7 +116,7 @@ class ParametrosFacturacion(OutputSchema):
     tasa_usura_mensual: FactorOut
 
 
-class ParametrosUpdate(InputSchema):
+class ParametrosUpdate(PatchSchema):
     consumo_basico_m3: Literal[11, 13, 16] | None = Field(
         default=None, description="m3 of subsistence consumption by altitude (CRA 750/2016)")
     tasa_mora_residencial: TasaResidencial | None = Field(

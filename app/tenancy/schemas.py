@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import EmailStr, Field, field_validator
 
-from app.core.schemas import InputSchema, Line, OutputSchema
+from app.core.schemas import InputSchema, Line, OutputSchema, PatchSchema
 from app.pdf.codigo_pago import gln_is_valid
 from app.tenancy.constants import SLUG_PATTERN
 from app.tenancy.models import DEFAULT_TIMEZONE, TenantEstado
@@ -56,7 +56,9 @@ class TenantCreate(InputSchema):
         return value
 
 
-class TenantUpdate(InputSchema):
+class TenantUpdate(PatchSchema):
+    NULLABLE = frozenset({"nit"})
+
     nombre: TenantNombre | None = None
     nit: Nit | None = None
     estado: TenantEstado | None = None
@@ -94,7 +96,9 @@ class Marca(OutputSchema):
     logo_media_type: str | None = Field(description="image/png or image/jpeg; null: no logo")
 
 
-class MarcaUpdate(InputSchema):
+class MarcaUpdate(PatchSchema):
+    NULLABLE = frozenset({"direccion", "telefono", "correo", "sitio_web", "gln"})
+
     direccion: Annotated[Line, Field(min_length=1, max_length=200)] | None = None
     telefono: Annotated[Line, Field(min_length=1, max_length=30)] | None = None
     correo: EmailStr | None = None

@@ -59,7 +59,7 @@ async def list_page(session: AsyncSession, params: PageParams) -> tuple[Sequence
 
 async def update(session: AsyncSession, slug: str, data: TenantUpdate) -> Tenant:
     tenant = await get(session, slug)
-    changes = sent_changes(data, nullable=frozenset({"nit"}))
+    changes = sent_changes(data)
     if changes.get("estado") == TenantEstado.suspendido and slug == PUBLIC_TENANT:
         raise Conflict("The public tenant cannot be suspended.")
     for column, value in changes.items():
@@ -77,8 +77,7 @@ LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg"}
 
 async def update_marca(session: AsyncSession, tenant_id: TenantId, data: MarcaUpdate) -> Tenant:
     tenant = await get(session, tenant_id)
-    nullable = frozenset({"direccion", "telefono", "correo", "sitio_web", "gln"})
-    for column, value in sent_changes(data, nullable=nullable).items():
+    for column, value in sent_changes(data).items():
         setattr(tenant, column, value)
     await TenantsRepository(session).flush()
     return tenant

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import EmailStr, Field
 
-from app.core.schemas import InputSchema, Line, OutputSchema
+from app.core.schemas import InputSchema, Line, OutputSchema, PatchSchema
 from app.core.security import MIN_PASSWORD_LENGTH
 from app.users.models import EMAIL_LENGTH, Role
 
@@ -22,7 +22,9 @@ class UserCreate(InputSchema):
     numero_cuenta: NumeroCuentaRef | None = None
 
 
-class UserUpdate(InputSchema):
+class UserUpdate(PatchSchema):
+    NULLABLE = frozenset({"numero_cuenta"})
+
     nombre: UserNombre | None = None
     role: Role | None = None
     activo: bool | None = None

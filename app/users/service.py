@@ -85,7 +85,7 @@ async def list_page(session: AsyncSession, tenant_id: TenantId, params: PagePara
 async def update(session: AsyncSession, actor: Principal, user_id: uuid.UUID,
                  data: UserUpdate) -> User:
     user = await get(session, actor.tenant_id, user_id)
-    changes = sent_changes(data, nullable=frozenset({"numero_cuenta"}))
+    changes = sent_changes(data)
     if user.id == actor.user_id and (
         changes.get("activo") is False or changes.get("role", user.role) != user.role
     ):
