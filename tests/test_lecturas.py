@@ -84,7 +84,7 @@ async def test_csv_with_semicolons_and_a_bom(client, tenant_a):
 
 async def test_csv_with_bad_rows_reports_each_and_writes_nothing(client, tenant_a):
     await record(client, tenant_a, tenant_a.other_cliente.id, "2026-10", 50, anterior=40)
-    content = (b"numero_cuenta,periodo,lectura_actual,fecha_lectura\n"
+    content = (b"numero_cuenta,periodo,lectura_actual,fecha_lectura,novedad\n"
                b"1001,2026-10,1020,2026-10-28\n"      # good
                b"9999,2026-10,10,2026-10-28\n"        # unknown account
                b"1001,2026-10,1030,2026-10-29\n"      # duplicate in the file
@@ -93,13 +93,14 @@ async def test_csv_with_bad_rows_reports_each_and_writes_nothing(client, tenant_
                b"1001,2026-11,-5,2026-11-02\n"        # negative
                b"1001,2026-12,10,2027-01-02\n"        # date outside the period
                b"1001,2026-13,10,2026-12-02\n"        # no such period
+               b"1002,2026-11,70,2026-11-02,a\x07b\n"  # a bell in the note
                )
     response = await upload(client, tenant_a, content)
     body = assert_problem(response, 422)
     found = {(e["fila"], e["campo"]) for e in body["errors"]}
     assert {(3, "numero_cuenta"), (4, "numero_cuenta"), (5, "periodo"),
             (6, "lectura_actual"), (7, "lectura_actual"), (8, "fecha_lectura"),
-            (9, "periodo")} <= found
+            (9, "periodo"), (10, "novedad")} <= found
     assert all({"fila", "campo", "error"} <= set(e) for e in body["errors"])
     assert "nothing was recorded" in body["detail"]
     assert [r["cliente_id"] for r in await readings(client, tenant_a, "2026-10")] == [

@@ -16,7 +16,7 @@ from app.clientes.models import Cliente, ClienteEstado
 from app.core import clock
 from app.core.errors import Conflict, NotFound, UnprocessableEntity, invalid_fields
 from app.core.pagination import PageParams
-from app.core.schemas import sent_changes
+from app.core.schemas import has_control_characters, sent_changes
 from app.core.tenant import TenantId
 from app.facturacion.calculo import LecturaInvalida, consumo_medido
 from app.facturas import service as facturas_service
@@ -194,6 +194,8 @@ async def upload(session: AsyncSession, tenant_id: TenantId, content: bytes) -> 
         novedad = (row.get("novedad") or "").strip() or None
         if novedad is not None and len(novedad) > 200:
             carga.error(fila, "novedad", "is longer than 200 characters")
+        elif novedad is not None and has_control_characters(novedad):
+            carga.error(fila, "novedad", "must not contain control characters")
         if numero and periodo:
             if (numero, periodo) in seen:
                 carga.error(fila, "numero_cuenta",

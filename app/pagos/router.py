@@ -14,7 +14,7 @@ from app.pagos.schemas import PagoCreate, PagoRead, Reversion
 router = APIRouter(prefix="/api/pagos", tags=["pagos"])
 
 IdempotencyKey = Annotated[str | None, Header(
-    alias="Idempotency-Key", max_length=200,
+    alias="Idempotency-Key", max_length=200, pattern=r"^[\x21-\x7e]+$",  # visible ASCII
     description="Retrying with the same key and body returns the first result")]
 
 
