@@ -45,8 +45,11 @@ FACTORES = [("residencial", 1, "-0.50"), ("residencial", 2, "-0.20"),
             ("residencial", 6, "0.60"), ("comercial", 0, "0.50"), ("industrial", 0, "0.30")]
 
 
-def load(owner_dsn: str, tenant: str, accounts: int) -> None:
-    """Set-based, as the owner with the tenant set (row-level security binds the owner too)."""
+def load(owner_dsn: str, tenant: str, accounts: int,
+         periodos: tuple[str, ...] = (*HISTORY, PERIODO), unread: str = PERIODO) -> None:
+    """Set-based, as the owner with the tenant set (row-level security binds the owner too):
+    the accounts, the tariff, every period's readings (5 % of `unread`'s meters not read) and
+    `unread`'s billing period."""
     with psycopg.connect(owner_dsn) as conn:
         conn.execute("INSERT INTO tenants (id, nombre, estado, timezone, created_at, updated_at)"
                      " VALUES (%s, %s, 'activo', 'America/Bogota', now(), now())",
@@ -75,7 +78,6 @@ def load(owner_dsn: str, tenant: str, accounts: int) -> None:
             for uso, estrato, factor in FACTORES:
                 conn.execute("INSERT INTO tarifa_factores VALUES (%s, %s, %s, %s, %s)",
                              (tenant, tarifa_id, uso, estrato, factor))
-        periodos = (*HISTORY, PERIODO)
         conn.execute("""
             INSERT INTO lecturas (tenant_id, id, cliente_id, periodo, fecha_lectura,
                 lectura_anterior, lectura_actual, consumo_m3, rollover, created_at, updated_at)
@@ -87,7 +89,7 @@ def load(owner_dsn: str, tenant: str, accounts: int) -> None:
             CROSS JOIN unnest(%s::text[]) WITH ORDINALITY AS p(periodo, k)
             WHERE c.tenant_id = %s
               AND NOT (p.periodo = %s AND abs(hashtext(c.numero_cuenta)) %% 20 = 0)""",
-                     (list(periodos), tenant, PERIODO))
+                     (list(periodos), tenant, unread))
         conn.execute("""
             INSERT INTO periodos (tenant_id, id, periodo, fecha_expedicion, fecha_limite_pago,
                 fecha_suspension, created_at, updated_at)
