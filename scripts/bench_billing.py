@@ -73,8 +73,9 @@ def load(owner_dsn: str, tenant: str, accounts: int,
                 INSERT INTO tarifas (tenant_id, id, servicio, vigente_desde, cargo_fijo,
                     precio_basico, precio_complementario, precio_suntuario, created_at,
                     updated_at)
-                VALUES (%s, %s, %s, '2026-01-01', %s, %s, %s, %s, now(), now())""",
-                         (tenant, tarifa_id, servicio, cargo, precio, precio, precio))
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now(), now())""",
+                         (tenant, tarifa_id, servicio, f"{min(periodos)}-01", cargo, precio,
+                          precio, precio))
             for uso, estrato, factor in FACTORES:
                 conn.execute("INSERT INTO tarifa_factores VALUES (%s, %s, %s, %s, %s)",
                              (tenant, tarifa_id, uso, estrato, factor))
