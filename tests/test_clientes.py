@@ -190,3 +190,15 @@ async def test_unknown_and_malformed_ids(client, tenant_a):
     assert_problem(await client.get("/api/clientes/00000000-0000-0000-0000-000000000000",
                                     headers=headers), 404)
     assert_problem(await client.get("/api/clientes/not-a-uuid", headers=headers), 422)
+
+
+@pytest.mark.parametrize(("limit", "offset", "shown"), [
+    (2, 0, 2), (2, 2, 1), (5, 0, 3), (3, 0, 3), (2, 10, 0), (1, 1, 1)])
+async def test_the_total_is_right_on_every_page(client, tenant_a, limit, offset, shown):
+    """The last page knows the total without counting; the others count."""
+    admin = tenant_a.headers(Role.admin)
+    assert (await client.post("/api/clientes", headers=admin,
+                              json=cliente_payload("1003"))).status_code == 201
+    page = (await client.get("/api/clientes", headers=admin,
+                             params={"limit": limit, "offset": offset})).json()
+    assert (len(page["items"]), page["total"]) == (shown, 3)

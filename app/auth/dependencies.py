@@ -31,14 +31,10 @@ async def get_current_principal(
         raise Unauthorized(exc.reason) from exc
     if claims.tenant_id != tenant_id:
         raise Forbidden("The access token belongs to another tenant.")
-    user = await users_service.find(session, tenant_id, claims.user_id)
-    if user is None or not user.activo:
+    principal = await users_service.principal(session, tenant_id, claims.user_id)
+    if principal is None:
         raise Unauthorized("The account is inactive or no longer exists.")
-    principal = Principal(
-        user_id=user.id, tenant_id=tenant_id, email=user.email, nombre=user.nombre,
-        role=Role(user.role), cliente_id=user.cliente_id,
-    )
-    request.state.user_id = str(user.id)
+    request.state.user_id = str(principal.user_id)
     return principal
 
 

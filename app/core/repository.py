@@ -82,8 +82,11 @@ class TenantRepository(ScopedRepository, Generic[M]):
 
     async def page(self, statement: Select[Any], params: PageParams,
                    ) -> tuple[Sequence[M], int]:
+        rows = (await self.session.scalars(
+            statement.limit(params.limit).offset(params.offset))).all()
+        if len(rows) < params.limit and (rows or params.offset == 0):
+            return rows, params.offset + len(rows)  # the last page: no count(*) needed
         total = await self.session.scalar(
             select(func.count()).select_from(statement.order_by(None).subquery())
         )
-        rows = await self.session.scalars(statement.limit(params.limit).offset(params.offset))
-        return rows.all(), total or 0
+        return rows, total or 0

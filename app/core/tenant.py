@@ -6,11 +6,12 @@ that touches a `TenantScoped` entity then gets `tenant_id = :tenant` added, and 
 a session with no tenant raises instead of reading every tenant's rows.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NewType
 
-from sqlalchemy import Table, event, text
+from sqlalchemy import BindParameter, Table, bindparam, event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql.util import find_tables
@@ -72,6 +73,19 @@ def _on_begin(session: Session, _transaction: Any, connection: Any) -> None:
         _set_database_tenant(connection, tenant_id)
 
 
+# One criterion for every statement: the tenant is a bound parameter, not a value captured by
+# the lambda, so SQLAlchemy analyses the lambda once and caches the compiled statements, where
+# a criterion closing over each request's tenant was analysed again on every execution.
+_TENANT_PARAM = "tenant_scope_"
+_TENANT_BIND: BindParameter[str] = bindparam(_TENANT_PARAM)
+_TENANT_CRITERIA = with_loader_criteria(
+    TenantScoped,
+    lambda cls: cls.tenant_id == _TENANT_BIND,
+    include_aliases=True,
+    track_closure_variables=False,
+)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _scope_to_tenant(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
@@ -81,13 +95,12 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
         if _touches_tenant_tables(state.statement):
             raise TenantNotSetError("tenant-scoped query on a session bound to no tenant")
         return
-    state.statement = state.statement.options(
-        with_loader_criteria(
-            TenantScoped,
-            lambda cls: cls.tenant_id == tenant_id,
-            include_aliases=True,
-        )
-    )
+    state.statement = state.statement.options(_TENANT_CRITERIA)
+    parameters = state.parameters
+    if isinstance(parameters, Mapping) or parameters is None:
+        state.parameters = {**(parameters or {}), _TENANT_PARAM: tenant_id}
+    else:  # executemany (bulk UPDATE by primary key)
+        state.parameters = [{**row, _TENANT_PARAM: tenant_id} for row in parameters]
 
 
 @dataclass(frozen=True)

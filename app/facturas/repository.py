@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, insert, not_, select
+from sqlalchemy import and_, bindparam, func, insert, not_, select
 from sqlalchemy.orm import selectinload
 
 from app.core.pagination import PageParams
@@ -12,6 +12,10 @@ from app.core.repository import TenantRepository
 from app.facturas.models import Factura, FacturaEstado, FacturaLinea, NotaCredito
 
 OPEN_ESTADOS = (FacturaEstado.emitida, FacturaEstado.parcial)
+# An open invoice with something to pay past its deadline (`today` bound at execution); built
+# once, since the saldo expression is costly to build on every list request.
+_VENCIDA = and_(Factura.estado.in_(OPEN_ESTADOS), Factura.fecha_limite_pago < bindparam("today"),
+                Factura.saldo > 0)
 
 
 class FacturaRepository(TenantRepository[Factura]):
@@ -101,12 +105,11 @@ class FacturaRepository(TenantRepository[Factura]):
             statement = statement.where(Factura.periodo == periodo)
         if cliente_id is not None:
             statement = statement.where(Factura.cliente_id == cliente_id)
-        vencida = and_(Factura.estado.in_(OPEN_ESTADOS), Factura.fecha_limite_pago < today,
-                       Factura.saldo > 0)
         if estado == FacturaEstado.vencida:
-            statement = statement.where(vencida)
+            statement = statement.where(_VENCIDA).params(today=today)
         elif estado in OPEN_ESTADOS:
-            statement = statement.where(Factura.estado == estado, not_(vencida))
+            statement = statement.where(Factura.estado == estado, not_(_VENCIDA)
+                                        ).params(today=today)
         elif estado is not None:
             statement = statement.where(Factura.estado == estado)
         return await self.page(statement, params)
