@@ -23,11 +23,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 
 import httpx
 import psycopg
-from bench_billing import load
+from bench_billing import add_periodos, load
 from benchlib import DEFAULT_ADMIN_URL, ROOT, scratch_database
 
 from app.core.db import Database, create_engine
@@ -55,15 +54,7 @@ def prepare(scratch, accounts: int, periodos: tuple[str, ...]) -> dict[str, str]
     users = {role: uuid.uuid4() for role in ("admin", "operador", "cliente")}
     with psycopg.connect(scratch.owner_dsn) as conn:
         conn.execute("SELECT set_config('app.tenant_id', %s, true)", (TENANT,))
-        for periodo in periodos[:-1]:  # load() made the last one
-            year, month = (int(p) for p in periodo.split("-"))
-            issued = date(year + month // 12, month % 12 + 1, 1)
-            conn.execute("""
-                INSERT INTO periodos (tenant_id, id, periodo, fecha_expedicion,
-                    fecha_limite_pago, fecha_suspension, created_at, updated_at)
-                VALUES (%s, gen_random_uuid(), %s, %s, %s, %s, now(), now())""",
-                         (TENANT, periodo, issued, issued.replace(day=15),
-                          issued.replace(day=25)))
+        add_periodos(conn, TENANT, periodos[:-1])  # load() made the last one
         cliente_id = conn.execute("SELECT id FROM clientes WHERE numero_cuenta = %s",
                                   (PORTAL_ACCOUNT,)).fetchone()[0]
         password = hash_password_sync("bench-password")

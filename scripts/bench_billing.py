@@ -101,6 +101,19 @@ def load(owner_dsn: str, tenant: str, accounts: int,
         conn.commit()
 
 
+def add_periodos(conn: psycopg.Connection, tenant: str, periodos: tuple[str, ...]) -> None:
+    """Billing periods issued on the 1st of the next month, due the 15th, suspended the 25th
+    (the connection has the tenant set)."""
+    for periodo in periodos:
+        year, month = (int(p) for p in periodo.split("-"))
+        issued = date(year + month // 12, month % 12 + 1, 1)
+        conn.execute("""
+            INSERT INTO periodos (tenant_id, id, periodo, fecha_expedicion, fecha_limite_pago,
+                fecha_suspension, created_at, updated_at)
+            VALUES (%s, gen_random_uuid(), %s, %s, %s, %s, now(), now())""",
+                     (tenant, periodo, issued, issued.replace(day=15), issued.replace(day=25)))
+
+
 async def set_based(database: Database, tenant: TenantId) -> tuple[float, int, int]:
     marks: list[tuple[str, float]] = []
     started = time.perf_counter()

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from bench_billing import HISTORY, PERIODO, load
+from bench_billing import HISTORY, PERIODO, add_periodos, load
 from benchlib import DEFAULT_ADMIN_URL, ROOT, scratch_database
 from PIL import Image
 
@@ -124,15 +124,7 @@ def prepare(scratch, accounts: int) -> None:
                             gln = '7709998000018', logo = %s, logo_media_type = 'image/png'
                         WHERE id = %s""", (logo_png(), TENANT))
         conn.execute("SELECT set_config('app.tenant_id', %s, true)", (TENANT,))
-        for periodo in HISTORY:
-            year, month = (int(p) for p in periodo.split("-"))
-            issued = date(year + month // 12, month % 12 + 1, 1)
-            conn.execute("""
-                INSERT INTO periodos (tenant_id, id, periodo, fecha_expedicion,
-                    fecha_limite_pago, fecha_suspension, created_at, updated_at)
-                VALUES (%s, gen_random_uuid(), %s, %s, %s, %s, now(), now())""",
-                         (TENANT, periodo, issued, issued.replace(day=15),
-                          issued.replace(day=25)))
+        add_periodos(conn, TENANT, HISTORY)
         conn.execute("""INSERT INTO users (tenant_id, id, email, nombre, password_hash, role,
                             activo, created_at, updated_at)
                         VALUES (%s, %s, %s, 'Bench admin', %s, 'admin', true, now(), now())""",

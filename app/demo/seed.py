@@ -23,7 +23,7 @@ from app.pagos import service as pagos_service
 from app.pagos.models import Canal
 from app.pagos.schemas import PagoCreate
 from app.tarifas import service as tarifas_service
-from app.tarifas.schemas import FactorIn, TarifaCreate
+from app.tarifas.schemas import FactorIn, ParametrosUpdate, TarifaCreate
 from app.tenancy import service as tenancy_service
 from app.tenancy.constants import PUBLIC_TENANT
 from app.tenancy.models import DEFAULT_TIMEZONE
@@ -147,6 +147,11 @@ async def _seed_billing(session: AsyncSession) -> None:
             servicio=servicio, vigente_desde=date.fromisoformat(f"{periodos[0]}-01"),
             cargo_fijo=Decimal(cargo_fijo),
             precio_basico=Decimal(precio), factores=factores))
+    # Late interest at the legal caps: 0.5 % a month for homes, a usury rate of about 25 % a
+    # year (2.08 % a month) and 2 % a month for the other usos.
+    await tarifas_service.update_parametros(session, DEMO_TENANT, ParametrosUpdate(
+        tasa_mora_residencial=Decimal("0.005"), tasa_usura_mensual=Decimal("0.0208"),
+        tasa_mora_no_residencial=Decimal("0.02")))
     rng = random.Random(146)  # noqa: S311 - demo data
     clientes = await clientes_service.all_of(session, DEMO_TENANT)
     meters = {c.id: rng.randint(100, 5000) for c in clientes}
