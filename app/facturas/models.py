@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     Uuid,
+    and_,
     case,
     func,
 )
@@ -32,6 +33,10 @@ class FacturaEstado(StrEnum):
     vencida = "vencida"  # shown, never stored: emitida or parcial past fecha_limite_pago
     trasladada = "trasladada"  # its balance was carried into a later invoice
     anulada = "anulada"
+
+
+# Issued and not (fully) paid, carried or voided: what a payment or a billing run may settle.
+OPEN_ESTADOS = (FacturaEstado.emitida, FacturaEstado.parcial)
 
 
 class Concepto(StrEnum):
@@ -164,14 +169,20 @@ class Factura(TenantChild, UUIDKeyed, Timestamped, Base):
         """The capital in the saldo: what bears late interest once past due."""
         return self.saldo - self.interes_pendiente
 
+    def vencida_en(self, today: date) -> bool:
+        """Open, past its deadline on `today`, with something to pay: shown as vencida (never
+        stored: it follows from the date). `vencida_sql` is the same rule in SQL."""
+        return (self.estado in OPEN_ESTADOS and self.fecha_limite_pago < today
+                and self.saldo > 0)
+
+    @classmethod
+    def vencida_sql(cls, today: ColumnElement[date] | date) -> ColumnElement[bool]:
+        return and_(cls.estado.in_(OPEN_ESTADOS), cls.fecha_limite_pago < today,
+                    cls.saldo > 0)
+
     def estado_en(self, today: date) -> FacturaEstado:
-        """The estado shown on `today`: an open invoice past its deadline with something to
-        pay is vencida (never stored: it follows from the date)."""
-        estado = FacturaEstado(self.estado)
-        if estado in (FacturaEstado.emitida, FacturaEstado.parcial) \
-                and self.fecha_limite_pago < today and self.saldo > 0:
-            return FacturaEstado.vencida
-        return estado
+        """The estado shown on `today`."""
+        return FacturaEstado.vencida if self.vencida_en(today) else FacturaEstado(self.estado)
 
     def settle_estado(self) -> None:
         """The estado that follows from the amounts after a payment, a reversal or a claim."""

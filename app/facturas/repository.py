@@ -4,18 +4,16 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, not_, select
+from sqlalchemy import Date, bindparam, func, insert, not_, select
 from sqlalchemy.orm import selectinload
 
 from app.core.pagination import PageParams
 from app.core.repository import TenantRepository
-from app.facturas.models import Factura, FacturaEstado, FacturaLinea, NotaCredito
+from app.facturas.models import OPEN_ESTADOS, Factura, FacturaEstado, FacturaLinea, NotaCredito
 
-OPEN_ESTADOS = (FacturaEstado.emitida, FacturaEstado.parcial)
-# An open invoice with something to pay past its deadline (`today` bound at execution); built
-# once, since the saldo expression is costly to build on every list request.
-_VENCIDA = and_(Factura.estado.in_(OPEN_ESTADOS), Factura.fecha_limite_pago < bindparam("today"),
-                Factura.saldo > 0)
+# Built once (`today` bound at execution): the saldo expression is costly to build on every
+# list request.
+_VENCIDA = Factura.vencida_sql(bindparam("today", type_=Date()))
 
 
 class FacturaRepository(TenantRepository[Factura]):

@@ -39,10 +39,12 @@ async def record(session: AsyncSession, tenant_id: TenantId, data: PagoCreate, *
     the first payment (created False); the key with another body is a 409."""
     pagos = PagoRepository(session, tenant_id)
     fingerprint = request_fingerprint(data)
-    nombrada = await facturas_service.get(session, tenant_id, data.factura_id, with_lines=False)
     # Lock the invoice first: concurrent payments of one invoice queue here, so a retry that
     # raced its original sees it below instead of paying twice.
     factura = await facturas_service.payable_for_update(session, tenant_id, data.factura_id)
+    # The slip paid names an invoice; when its balance was carried, `factura` holds it now.
+    nombrada = factura if factura.id == data.factura_id else await facturas_service.get(
+        session, tenant_id, data.factura_id, with_lines=False)
     if idempotency_key and (existing := await _replay(pagos, idempotency_key, fingerprint)):
         return existing, False
     if factura.estado == FacturaEstado.anulada:

@@ -78,7 +78,7 @@ async def find(session: AsyncSession, tenant_id: TenantId, user_id: uuid.UUID) -
 
 
 async def get(session: AsyncSession, tenant_id: TenantId, user_id: uuid.UUID) -> User:
-    user = await UserRepository(session, tenant_id).get(user_id)
+    user = await find(session, tenant_id, user_id)
     if user is None:
         raise _not_found()
     return user
