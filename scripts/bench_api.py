@@ -95,6 +95,15 @@ def prepare(scratch, accounts: int, periodos: tuple[str, ...]) -> dict[str, str]
     return {"cliente_id": str(cliente_id), **{role: str(u) for role, u in users.items()}}
 
 
+def loaded_ids(scratch) -> dict[str, str]:
+    with psycopg.connect(scratch.owner_dsn) as conn:
+        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (TENANT,))
+        users = dict(conn.execute("SELECT role, id::text FROM users").fetchall())
+        cliente_id = conn.execute("SELECT id::text FROM clientes WHERE numero_cuenta = %s",
+                                  (PORTAL_ACCOUNT,)).fetchone()[0]
+    return {"cliente_id": cliente_id, **users}
+
+
 def token(ids: dict[str, str], role: str) -> str:
     from app.core.config import Settings
     settings = Settings(environment="production", secret_key=SECRET,
@@ -154,12 +163,19 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the loaded database instead of dropping it")
+    parser.add_argument("--reuse", metavar="DATABASE",
+                        help="a database an earlier --keep run loaded (skips the load)")
+    parser.add_argument("--only", help="run only the endpoints whose name contains this")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
 
-    with scratch_database(args.admin_url) as scratch:
-        ids = prepare(scratch, args.accounts, months(args.months))
+    with scratch_database(args.admin_url, reuse=args.reuse,
+                          keep=args.keep or bool(args.reuse)) as scratch:
+        ids = (loaded_ids(scratch) if args.reuse
+               else prepare(scratch, args.accounts, months(args.months)))
         portal = {"Authorization": f"Bearer {token(ids, 'cliente')}", "X-Tenant-ID": TENANT}
         staff = {"Authorization": f"Bearer {token(ids, 'operador')}", "X-Tenant-ID": TENANT}
         service_port, bare_port = free_port(), free_port()
@@ -192,6 +208,8 @@ def main() -> None:
             print(f"\n{'endpoint':<24}{'conn':>5}{'service req/s':>15}{'bare req/s':>12}"
                   f"{'ratio':>7}{'p50 ms':>14}{'p99 ms':>16}")
             for name, path, headers in endpoints:
+                if args.only and args.only not in name:
+                    continue
                 for connections in (32, 8):
                     results: dict[str, list[tuple[float, float, float]]] = {"s": [], "b": []}
                     for _ in range(args.rounds):

@@ -29,12 +29,15 @@ class Scratch:
 
 
 @contextmanager
-def scratch_database(admin_url: str = DEFAULT_ADMIN_URL) -> Iterator[Scratch]:
+def scratch_database(admin_url: str = DEFAULT_ADMIN_URL, *, reuse: str | None = None,
+                     keep: bool = False) -> Iterator[Scratch]:
+    """`reuse`: the name of a database an earlier run kept (`keep`), loaded and migrated."""
     info = psycopg.conninfo.conninfo_to_dict(admin_url)
     host, port = info.get("host", "127.0.0.1"), int(info.get("port", 5432))
-    name = f"cunservicios_bench_{uuid.uuid4().hex[:8]}"
-    provision_roles(admin_url, name, owner=OWNER, app_role=APP, owner_password=PASSWORD,
-                    app_password=PASSWORD)
+    name = reuse or f"cunservicios_bench_{uuid.uuid4().hex[:8]}"
+    if reuse is None:
+        provision_roles(admin_url, name, owner=OWNER, app_role=APP, owner_password=PASSWORD,
+                        app_password=PASSWORD)
     scratch = Scratch(
         name=name,
         owner_dsn=f"postgresql://{OWNER}:{PASSWORD}@{host}:{port}/{name}",
@@ -42,8 +45,12 @@ def scratch_database(admin_url: str = DEFAULT_ADMIN_URL) -> Iterator[Scratch]:
         app_url=f"postgresql+psycopg://{APP}:{PASSWORD}@{host}:{port}/{name}",
     )
     try:
-        migrate(scratch.owner_url)
+        if reuse is None:
+            migrate(scratch.owner_url)
         yield scratch
     finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if keep:
+            print(f"kept the database {name} (reuse it with --reuse {name})")
+        else:
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

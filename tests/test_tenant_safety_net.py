@@ -3,11 +3,12 @@
 import uuid
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.clientes.models import Cliente
 from app.clientes.repository import ClienteRepository
+from app.core.reads import TenantRead, UnscopedReadError
 from app.core.tenant import TenantId, TenantNotSetError
 from app.users.models import User
 
@@ -53,3 +54,54 @@ async def test_the_database_refuses_a_link_across_tenants(database, tenant_a, te
                              nombre="X", password_hash="x", role="cliente",
                              cliente_id=tenant_a.cliente.id, activo=True))
             await session.flush()
+
+
+# Reads on the request path (app.core.reads): checked when built, given the session's tenant.
+
+_NUMEROS = TenantRead(select(Cliente.id, Cliente.numero_cuenta).where(
+    Cliente.tenant_id == bindparam("tenant_id")).order_by(Cliente.numero_cuenta))
+
+
+def test_a_read_that_does_not_filter_by_tenant_cannot_be_built():
+    with pytest.raises(UnscopedReadError, match="clientes"):
+        TenantRead(select(Cliente.numero_cuenta))
+    with pytest.raises(UnscopedReadError, match="clientes"):  # the tenant given as a literal
+        TenantRead(select(Cliente.numero_cuenta).where(Cliente.tenant_id == "tenant-a"))
+    with pytest.raises(UnscopedReadError, match="users"):  # a joined table left open
+        TenantRead(select(Cliente.numero_cuenta, User.email)
+                   .join(User, User.cliente_id == Cliente.id)
+                   .where(Cliente.tenant_id == bindparam("tenant_id")))
+    with pytest.raises(UnscopedReadError, match="clientes"):  # inside a subquery
+        inner = select(Cliente.id).subquery()
+        TenantRead(select(User.email).where(User.tenant_id == bindparam("tenant_id"),
+                                            User.cliente_id.in_(select(inner.c.id))))
+
+
+def test_a_read_may_scope_a_joined_table_through_the_join():
+    TenantRead(select(Cliente.numero_cuenta, User.email)
+               .join(User, and_(User.tenant_id == Cliente.tenant_id,
+                                User.cliente_id == Cliente.id))
+               .where(Cliente.tenant_id == bindparam("tenant_id")))
+
+
+async def test_a_read_sees_the_tenant_of_its_session(database, tenant_a, tenant_b):
+    """On PostgreSQL this also shows the read runs in the session's transaction: without its
+    set_config, row-level security would show no rows at all."""
+    async with database.session(TenantId("tenant-a")) as session:
+        rows_a = await _NUMEROS.all(session, {}, tenant_id=TenantId("tenant-a"))
+    async with database.session(TenantId("tenant-b")) as session:
+        rows_b = await _NUMEROS.all(session, {}, tenant_id=TenantId("tenant-b"))
+    assert [r["id"] for r in rows_a] == [tenant_a.cliente.id, tenant_a.other_cliente.id]
+    assert [r["id"] for r in rows_b] == [tenant_b.cliente.id, tenant_b.other_cliente.id]
+
+
+async def test_a_read_takes_its_tenant_from_the_session_only(database, tenant_a, tenant_b):
+    with pytest.raises(TenantNotSetError):
+        async with database.session() as session:
+            await _NUMEROS.all(session, {}, tenant_id=TenantId("tenant-a"))
+    with pytest.raises(TenantNotSetError):  # a repository of B on a session of A
+        async with database.session(TenantId("tenant-a")) as session:
+            await _NUMEROS.all(session, {}, tenant_id=TenantId("tenant-b"))
+    with pytest.raises(ValueError, match="from the session"):
+        async with database.session(TenantId("tenant-a")) as session:
+            await _NUMEROS.all(session, {"tenant_id": "tenant-b"}, tenant_id=TenantId("tenant-a"))

@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from app.auth.principal import Principal
-from app.core.dependencies import SessionDep, SettingsDep, TenantIdDep
+from app.core.dependencies import SessionDep, get_settings_dep, get_tenant_id
 from app.core.errors import Forbidden, Unauthorized
 from app.core.security import InvalidToken, read_access_token
 from app.users import service as users_service
@@ -20,9 +20,8 @@ async def get_current_principal(
     request: Request,
     token: Annotated[str | None, Depends(_bearer)],
     session: SessionDep,
-    tenant_id: TenantIdDep,
-    settings: SettingsDep,
 ) -> Principal:
+    tenant_id, settings = await get_tenant_id(request), await get_settings_dep(request)
     if not token:
         raise Unauthorized("Not authenticated: send 'Authorization: Bearer <token>'.")
     try:

@@ -1,9 +1,47 @@
 import uuid
 from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Select, bindparam, select
 
 from app.clientes.models import Cliente
 from app.core.pagination import PageParams
+from app.core.reads import PagedRead, Row, TenantRead
 from app.core.repository import TenantRepository
+
+_LISTADO = (Cliente.id, Cliente.numero_cuenta, Cliente.nombre, Cliente.direccion,
+            Cliente.telefono, Cliente.correo, Cliente.estrato, Cliente.uso,
+            Cliente.servicio_acueducto, Cliente.servicio_alcantarillado, Cliente.medidor_serial,
+            Cliente.estado, Cliente.created_at, Cliente.updated_at)
+LIKE_ESCAPE = "/"
+
+
+@cache
+def _listing(filters: frozenset[str]) -> PagedRead:
+    """The account listing with the filters a request uses (each combination built once)."""
+    statement: Select[*tuple[Any, ...]] = (
+        select(*_LISTADO).where(Cliente.tenant_id == bindparam("tenant_id"))
+        .order_by(Cliente.numero_cuenta))
+    for name in ("estrato", "uso", "estado"):
+        if name in filters:
+            statement = statement.where(getattr(Cliente, name) == bindparam(name))
+    if "q" in filters:
+        statement = statement.where(
+            Cliente.numero_cuenta.like(bindparam("q_prefix"), escape=LIKE_ESCAPE)
+            | Cliente.nombre.ilike(bindparam("q_part"), escape=LIKE_ESCAPE))
+    return PagedRead(statement)
+
+
+def _like_literal(text: str) -> str:
+    for special in (LIKE_ESCAPE, "%", "_"):
+        text = text.replace(special, LIKE_ESCAPE + special)
+    return text
+
+
+_TITULAR = TenantRead(
+    select(Cliente.id, Cliente.numero_cuenta, Cliente.nombre)
+    .where(Cliente.tenant_id == bindparam("tenant_id"), Cliente.id == bindparam("id")))
 
 
 class ClienteRepository(TenantRepository[Cliente]):
@@ -14,6 +52,10 @@ class ClienteRepository(TenantRepository[Cliente]):
             self.select().where(Cliente.numero_cuenta == numero_cuenta)
         )
 
+    async def titular(self, cliente_id: uuid.UUID) -> Row | None:
+        """The account's number and holder, what an invoice or a statement prints."""
+        return await self.first(_TITULAR, id=cliente_id)
+
     async def get_many(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Cliente]:
         rows = await self.session.scalars(self.select().where(Cliente.id.in_(list(ids))))
         return {cliente.id: cliente for cliente in rows}
@@ -23,17 +65,13 @@ class ClienteRepository(TenantRepository[Cliente]):
 
     async def list_page(self, params: PageParams, *, estrato: int | None = None,
                         uso: str | None = None, estado: str | None = None,
-                        q: str | None = None) -> tuple[Sequence[Cliente], int]:
-        statement = self.select().order_by(Cliente.numero_cuenta)
-        if estrato is not None:
-            statement = statement.where(Cliente.estrato == estrato)
-        if uso is not None:
-            statement = statement.where(Cliente.uso == uso)
-        if estado is not None:
-            statement = statement.where(Cliente.estado == estado)
+                        q: str | None = None) -> tuple[list[Row], int]:
+        """`q`: a numero_cuenta prefix or a part of the nombre (any case)."""
+        values: dict[str, Any] = {name: str(value) if isinstance(value, str) else value
+                                  for name, value in (("estrato", estrato), ("uso", uso),
+                                                      ("estado", estado))
+                                  if value is not None}
         if q:
-            statement = statement.where(
-                Cliente.numero_cuenta.startswith(q, autoescape=True)
-                | Cliente.nombre.icontains(q, autoescape=True)
-            )
-        return await self.page(statement, params)
+            values |= {"q_prefix": _like_literal(q) + "%", "q_part": f"%{_like_literal(q)}%"}
+        listing = _listing(frozenset(values) | ({"q"} if q else set()))
+        return await self.page_rows(listing, params, **values)

@@ -37,7 +37,7 @@ async def list_clientes(
 ) -> Page[ClienteRead]:
     items, total = await service.list_page(session, tenant_id, page, estrato=estrato, uso=uso,
                                            estado=estado, q=q)
-    return Page.of([ClienteRead.model_validate(c) for c in items], total, page)
+    return Page.of(items, total, page)
 
 
 @router.get("/me", response_model=ClienteRead, summary="The portal user's own account")

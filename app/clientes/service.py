@@ -9,9 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clientes.models import Cliente, ClienteEstado
 from app.clientes.repository import ClienteRepository
-from app.clientes.schemas import ClienteCreate, ClienteUpdate, estrato_problem, services_problem
+from app.clientes.schemas import (
+    ClienteCreate,
+    ClienteRead,
+    ClienteUpdate,
+    estrato_problem,
+    services_problem,
+)
 from app.core.errors import Conflict, NotFound, invalid_fields
 from app.core.pagination import PageParams
+from app.core.reads import Row
 from app.core.schemas import sent_changes
 from app.core.tenant import TenantId
 
@@ -46,6 +53,15 @@ async def get(session: AsyncSession, tenant_id: TenantId, cliente_id: uuid.UUID)
     return cliente
 
 
+async def titular(session: AsyncSession, tenant_id: TenantId, cliente_id: uuid.UUID,
+                  ) -> Row:
+    """id, numero_cuenta and nombre of the account."""
+    row = await ClienteRepository(session, tenant_id).titular(cliente_id)
+    if row is None:
+        raise not_found()
+    return row
+
+
 async def find_by_numero_cuenta(session: AsyncSession, tenant_id: TenantId,
                                 numero_cuenta: str) -> Cliente | None:
     return await ClienteRepository(session, tenant_id).get_by_numero_cuenta(numero_cuenta)
@@ -61,8 +77,9 @@ async def all_of(session: AsyncSession, tenant_id: TenantId) -> Sequence[Cliente
 
 
 async def list_page(session: AsyncSession, tenant_id: TenantId, params: PageParams,
-                    **filters: Any) -> tuple[Sequence[Cliente], int]:
-    return await ClienteRepository(session, tenant_id).list_page(params, **filters)
+                    **filters: Any) -> tuple[list[ClienteRead], int]:
+    rows, total = await ClienteRepository(session, tenant_id).list_page(params, **filters)
+    return [ClienteRead.model_validate(row) for row in rows], total
 
 
 async def update(session: AsyncSession, tenant_id: TenantId, cliente_id: uuid.UUID,

@@ -28,8 +28,8 @@ async def get_tenant(request: Request) -> ResolvedTenant:
     return tenant
 
 
-async def get_tenant_id(tenant: Annotated[ResolvedTenant, Depends(get_tenant)]) -> TenantId:
-    return tenant.id
+async def get_tenant_id(request: Request) -> TenantId:
+    return (await get_tenant(request)).id
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
@@ -38,14 +38,15 @@ TenantDep = Annotated[ResolvedTenant, Depends(get_tenant)]
 TenantIdDep = Annotated[TenantId, Depends(get_tenant_id)]
 
 
-async def get_session(database: DatabaseDep, tenant_id: TenantIdDep,
-                      ) -> AsyncIterator[AsyncSession]:
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work, bound to its tenant.
 
     Scoped to the path function: it commits before the response is sent, so a failed commit
-    becomes an error response instead of a success the database does not hold.
+    becomes an error response instead of a success the database does not hold. (It reads the
+    database and the tenant from the request rather than through sub-dependencies: every
+    route takes it, and each dependency level costs the request path.)
     """
-    async with database.session(tenant_id) as session:
+    async with (await get_database(request)).session(await get_tenant_id(request)) as session:
         yield session
 
 

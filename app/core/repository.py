@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm.attributes import set_attribute
 
 from app.core.pagination import PageParams
+from app.core.reads import PagedRead, Row, TenantRead
 from app.core.tenant import TenantId
 
 
@@ -49,6 +50,22 @@ class ScopedRepository:
 
     async def flush(self) -> None:
         await self.session.flush()
+
+    async def rows(self, read: TenantRead, **params: Any) -> list[Row]:
+        return await read.all(self.session, params, tenant_id=self.tenant_id)
+
+    async def first(self, read: TenantRead, **params: Any) -> Row | None:
+        rows = await self.rows(read, **params)
+        return rows[0] if rows else None
+
+    async def page_rows(self, read: PagedRead, params: PageParams, **values: Any,
+                        ) -> tuple[list[Row], int]:
+        """A page of rows and the total; the count runs only when the page does not tell."""
+        rows = await self.rows(read.page, limit=params.limit, offset=params.offset, **values)
+        if len(rows) < params.limit and (rows or params.offset == 0):
+            return rows, params.offset + len(rows)
+        (count,) = await self.rows(read.count, **values)
+        return rows, count["total"]
 
 
 class TenantRepository(ScopedRepository, Generic[M]):

@@ -3,9 +3,10 @@
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
-from jose import ExpiredSignatureError, JWTError, jwt
+from jose import JWTError, jwt
 from passlib.context import CryptContext
 from starlette.concurrency import run_in_threadpool
 
@@ -99,16 +100,24 @@ def read_access_token(settings: Settings, token: str, state: Any) -> TokenClaims
 
 def decode_access_token(settings: Settings, token: str, *, verify_exp: bool = True,
                         ) -> TokenClaims:
+    claims = _verified_claims(settings.secret_key, settings.jwt_algorithm, token)
+    if verify_exp:
+        claims.check_not_expired()
+    return claims
+
+
+@lru_cache(maxsize=4096)
+def _verified_claims(secret_key: str, algorithm: str, token: str) -> TokenClaims:
+    """The claims of a well-signed token, expired or not. A portal user sends the same token on
+    every request: its signature is checked once, not on each (the key is part of the cache
+    key, so a new secret checks every token again). Invalid tokens raise and are not kept."""
     try:
         payload = jwt.decode(
-            token,
-            settings.secret_key,
-            algorithms=[settings.jwt_algorithm],
-            options={"verify_exp": verify_exp, "require_exp": True, "require_iat": True,
-                     "require_sub": True, "require_jti": True},
+            token, secret_key, algorithms=[algorithm],
+            # exp is required below, not here: python-jose would then also check it.
+            options={"verify_exp": False, "require_iat": True, "require_sub": True,
+                     "require_jti": True},
         )
-    except ExpiredSignatureError as exc:
-        raise InvalidToken("The access token has expired.") from exc
     except JWTError as exc:
         raise InvalidToken("The access token is invalid.") from exc
     try:

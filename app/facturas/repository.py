@@ -2,18 +2,66 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, bindparam, func, insert, not_, select
+from sqlalchemy import Date, Select, bindparam, case, func, insert, literal, not_, select
 from sqlalchemy.orm import selectinload
 
 from app.core.pagination import PageParams
+from app.core.reads import PagedRead, Row, TenantRead
 from app.core.repository import TenantRepository
 from app.facturas.models import OPEN_ESTADOS, Factura, FacturaEstado, FacturaLinea, NotaCredito
 
 # Built once (`today` bound at execution): the saldo expression is costly to build on every
 # list request.
 _VENCIDA = Factura.vencida_sql(bindparam("today", type_=Date()))
+
+# An invoice as the portal shows it on :today: its saldo, and vencida when past its deadline.
+_RESUMEN = (
+    Factura.id, Factura.numero, Factura.cliente_id, Factura.periodo, Factura.fecha_expedicion,
+    Factura.fecha_limite_pago, Factura.fecha_suspension, Factura.consumo_m3,
+    Factura.consumo_estimado, Factura.total, Factura.valor_pagado, Factura.valor_en_reclamo,
+    Factura.valor_acreditado, Factura.saldo.label("saldo"),
+    case((_VENCIDA, literal(FacturaEstado.vencida.value)), else_=Factura.estado).label("estado"),
+    Factura.referencia_pago,
+)
+_DETALLE = TenantRead(
+    select(*_RESUMEN, Factura.lectura_anterior, Factura.lectura_actual, Factura.promedio_m3,
+           Factura.saldo_anterior, Factura.intereses_mora, Factura.valor_trasladado,
+           Factura.trasladada_a_id, Factura.anulada_motivo, Factura.anulada_at)
+    .where(Factura.tenant_id == bindparam("tenant_id"), Factura.id == bindparam("id")))
+_LINEAS = TenantRead(
+    select(FacturaLinea.orden, FacturaLinea.servicio, FacturaLinea.concepto,
+           FacturaLinea.cantidad_m3, FacturaLinea.valor_unitario, FacturaLinea.factor,
+           FacturaLinea.valor)
+    .where(FacturaLinea.tenant_id == bindparam("tenant_id"),
+           FacturaLinea.factura_id == bindparam("id"))
+    .order_by(FacturaLinea.orden))
+_DE_CLIENTE = TenantRead(
+    select(*_RESUMEN)
+    .where(Factura.tenant_id == bindparam("tenant_id"),
+           Factura.cliente_id == bindparam("cliente_id"))
+    .order_by(Factura.numero.desc()))
+
+
+@cache
+def _listing(periodo: bool, cliente: bool, estado: str | None) -> PagedRead:
+    """The invoice listing with the filters a request uses (each combination built once)."""
+    statement: Select[*tuple[Any, ...]] = (
+        select(*_RESUMEN).where(Factura.tenant_id == bindparam("tenant_id"))
+        .order_by(Factura.numero.desc()))
+    if periodo:
+        statement = statement.where(Factura.periodo == bindparam("periodo"))
+    if cliente:
+        statement = statement.where(Factura.cliente_id == bindparam("cliente_id"))
+    if estado == FacturaEstado.vencida:
+        statement = statement.where(_VENCIDA)
+    elif estado in OPEN_ESTADOS:
+        statement = statement.where(Factura.estado == bindparam("estado"), not_(_VENCIDA))
+    elif estado is not None:
+        statement = statement.where(Factura.estado == bindparam("estado"))
+    return PagedRead(statement)
 
 
 class FacturaRepository(TenantRepository[Factura]):
@@ -22,6 +70,18 @@ class FacturaRepository(TenantRepository[Factura]):
     async def get_with_lines(self, factura_id: uuid.UUID) -> Factura | None:
         return await self.session.scalar(
             self.select().where(Factura.id == factura_id).options(selectinload(Factura.lineas)))
+
+    async def detalle(self, factura_id: uuid.UUID, today: date,
+                      ) -> tuple[Row, list[Row]] | None:
+        """The invoice as shown on `today`, with its lines."""
+        factura = await self.first(_DETALLE, id=factura_id, today=today)
+        if factura is None:
+            return None
+        return factura, await self.rows(_LINEAS, id=factura_id)
+
+    async def resumen_de_cliente(self, cliente_id: uuid.UUID, today: date) -> list[Row]:
+        """The account's invoices as shown on `today`, newest first."""
+        return await self.rows(_DE_CLIENTE, cliente_id=cliente_id, today=today)
 
     async def lineas_de(self, factura_ids: Iterable[uuid.UUID]
                         ) -> dict[uuid.UUID, list[FacturaLinea]]:
@@ -89,28 +149,16 @@ class FacturaRepository(TenantRepository[Factura]):
         return (await self.session.scalars(
             self.select().where(Factura.trasladada_a_id == factura_id))).all()
 
-    async def for_cliente(self, cliente_id: uuid.UUID) -> Sequence[Factura]:
-        return (await self.session.scalars(
-            self.select().where(Factura.cliente_id == cliente_id)
-            .order_by(Factura.numero.desc()))).all()
-
     async def list_page(self, params: PageParams, *, today: date, periodo: str | None,
                         estado: str | None, cliente_id: uuid.UUID | None,
-                        ) -> tuple[Sequence[Factura], int]:
+                        ) -> tuple[list[Row], int]:
         """`estado` is the one shown: vencida is an open invoice past its payment deadline."""
-        statement = self.select().order_by(Factura.numero.desc())
-        if periodo is not None:
-            statement = statement.where(Factura.periodo == periodo)
-        if cliente_id is not None:
-            statement = statement.where(Factura.cliente_id == cliente_id)
-        if estado == FacturaEstado.vencida:
-            statement = statement.where(_VENCIDA).params(today=today)
-        elif estado in OPEN_ESTADOS:
-            statement = statement.where(Factura.estado == estado, not_(_VENCIDA)
-                                        ).params(today=today)
-        elif estado is not None:
-            statement = statement.where(Factura.estado == estado)
-        return await self.page(statement, params)
+        filters = {"periodo": periodo, "cliente_id": cliente_id,
+                   "estado": None if estado is None else str(estado)}
+        listing = _listing(periodo is not None, cliente_id is not None, estado)
+        return await self.page_rows(
+            listing, params, today=today,
+            **{key: value for key, value in filters.items() if value is not None})
 
     async def insert_many(self, invoices: list[dict[str, Any]],
                           lines: list[dict[str, Any]]) -> None:

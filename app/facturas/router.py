@@ -31,7 +31,7 @@ async def list_facturas(
     items, total = await service.list_page(
         session, tenant.id, page, today=today, periodo=periodo, cliente_id=cliente_id,
         estado=FacturaEstado.vencida if vencidas else estado)
-    return Page.of([FacturaResumen.of(f, today) for f in items], total, page)
+    return Page.of(items, total, page)
 
 
 @router.get("/facturas/{factura_id}", response_model=FacturaDetalle)

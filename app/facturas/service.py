@@ -16,7 +16,7 @@ from app.core.sequences import take_next
 from app.core.tenant import TenantId
 from app.facturas.models import Factura, FacturaEstado, FacturaLinea, NotaCredito
 from app.facturas.repository import FacturaRepository, NotaCreditoRepository
-from app.facturas.schemas import FacturaDetalle, FacturaResumen, LineaRead
+from app.facturas.schemas import FacturaDetalle, FacturaResumen
 
 NOTA_CREDITO_COUNTER = "nota_credito"
 MAX_CARRY_HOPS = 240  # twenty years of monthly invoices
@@ -28,9 +28,10 @@ def not_found() -> NotFound:
 
 async def list_page(session: AsyncSession, tenant_id: TenantId, params: PageParams, *,
                     today: date, periodo: str | None = None, estado: FacturaEstado | None = None,
-                    cliente_id: uuid.UUID | None = None) -> tuple[Sequence[Factura], int]:
-    return await FacturaRepository(session, tenant_id).list_page(
+                    cliente_id: uuid.UUID | None = None) -> tuple[list[FacturaResumen], int]:
+    rows, total = await FacturaRepository(session, tenant_id).list_page(
         params, today=today, periodo=periodo, estado=estado, cliente_id=cliente_id)
+    return [FacturaResumen.model_validate(row) for row in rows], total
 
 
 async def get(session: AsyncSession, tenant_id: TenantId, factura_id: uuid.UUID, *,
@@ -46,19 +47,16 @@ async def get(session: AsyncSession, tenant_id: TenantId, factura_id: uuid.UUID,
 
 async def detalle(session: AsyncSession, tenant_id: TenantId, factura_id: uuid.UUID, *,
                   only_cliente: uuid.UUID | None, today: date) -> FacturaDetalle:
-    """The invoice with its lines, readings, balance and account, as shown on `today`."""
-    factura = await get(session, tenant_id, factura_id, only_cliente=only_cliente)
-    cliente = await clientes_service.get(session, tenant_id, factura.cliente_id)
-    return FacturaDetalle(
-        **FacturaResumen.of(factura, today).model_dump(),
-        numero_cuenta=cliente.numero_cuenta, nombre=cliente.nombre,
-        lectura_anterior=factura.lectura_anterior, lectura_actual=factura.lectura_actual,
-        promedio_m3=factura.promedio_m3, saldo_anterior=factura.saldo_anterior,
-        intereses_mora=factura.intereses_mora, valor_trasladado=factura.valor_trasladado,
-        trasladada_a_id=factura.trasladada_a_id, anulada_motivo=factura.anulada_motivo,
-        anulada_at=factura.anulada_at,
-        lineas=[LineaRead.model_validate(linea) for linea in factura.lineas],
-    )
+    """The invoice with its lines, readings, balance and account, as shown on `today`.
+    `only_cliente`: a portal user's account; another account's invoice is not found."""
+    found = await FacturaRepository(session, tenant_id).detalle(factura_id, today)
+    if found is None or (only_cliente is not None and found[0]["cliente_id"] != only_cliente):
+        raise not_found()
+    factura, lineas = found
+    cliente = await clientes_service.titular(session, tenant_id, factura["cliente_id"])
+    return FacturaDetalle.model_validate(
+        factura | {"numero_cuenta": cliente["numero_cuenta"], "nombre": cliente["nombre"],
+                   "lineas": lineas})
 
 
 async def get_for_update(session: AsyncSession, tenant_id: TenantId,
@@ -151,10 +149,11 @@ async def insert_run(session: AsyncSession, tenant_id: TenantId,
     await facturas.flush()
 
 
-async def de_cliente(session: AsyncSession, tenant_id: TenantId,
-                     cliente_id: uuid.UUID) -> Sequence[Factura]:
-    await clientes_service.get(session, tenant_id, cliente_id)
-    return await FacturaRepository(session, tenant_id).for_cliente(cliente_id)
+async def de_cliente(session: AsyncSession, tenant_id: TenantId, cliente_id: uuid.UUID, *,
+                     today: date) -> list[FacturaResumen]:
+    """The account's invoices as shown on `today`, newest first."""
+    rows = await FacturaRepository(session, tenant_id).resumen_de_cliente(cliente_id, today)
+    return [FacturaResumen.model_validate(row) for row in rows]
 
 
 async def lineas_de(session: AsyncSession, tenant_id: TenantId,

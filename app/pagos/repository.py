@@ -2,9 +2,21 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
+from sqlalchemy import and_, bindparam, select
+
 from app.core.pagination import PageParams
+from app.core.reads import Row, TenantRead
 from app.core.repository import TenantRepository
+from app.facturas.models import Factura
 from app.pagos.models import Pago
+
+_DE_CLIENTE = TenantRead(
+    select(Pago.id, Pago.factura_id, Pago.valor, Pago.fecha, Pago.canal, Pago.referencia,
+           Pago.estado, Pago.reversado_motivo, Pago.reversado_at, Pago.created_at)
+    .join(Factura, and_(Factura.tenant_id == Pago.tenant_id, Factura.id == Pago.factura_id))
+    .where(Pago.tenant_id == bindparam("tenant_id"),
+           Factura.cliente_id == bindparam("cliente_id"))
+    .order_by(Pago.fecha.desc(), Pago.created_at.desc()))
 
 
 class PagoRepository(TenantRepository[Pago]):
@@ -13,10 +25,9 @@ class PagoRepository(TenantRepository[Pago]):
     async def by_idempotency_key(self, key: str) -> Pago | None:
         return await self.session.scalar(self.select().where(Pago.idempotency_key == key))
 
-    async def for_facturas(self, factura_ids: Sequence[uuid.UUID]) -> Sequence[Pago]:
-        return (await self.session.scalars(
-            self.select().where(Pago.factura_id.in_(factura_ids))
-            .order_by(Pago.fecha.desc(), Pago.created_at.desc()))).all()
+    async def de_cliente(self, cliente_id: uuid.UUID) -> list[Row]:
+        """The payments of every invoice of the account, newest first."""
+        return await self.rows(_DE_CLIENTE, cliente_id=cliente_id)
 
     async def list_page(self, params: PageParams, *, factura_id: uuid.UUID | None,
                         desde: date | None, hasta: date | None, canal: str | None,

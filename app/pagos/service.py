@@ -17,7 +17,7 @@ from app.facturas import service as facturas_service
 from app.facturas.models import FacturaEstado
 from app.pagos.models import Pago, PagoEstado
 from app.pagos.repository import PagoRepository
-from app.pagos.schemas import PagoCreate
+from app.pagos.schemas import PagoCreate, PagoRead
 
 
 def request_fingerprint(data: PagoCreate) -> str:
@@ -111,9 +111,10 @@ async def list_page(session: AsyncSession, tenant_id: TenantId, params: PagePara
         params, factura_id=factura_id, desde=desde, hasta=hasta, canal=canal, estado=estado)
 
 
-async def of_facturas(session: AsyncSession, tenant_id: TenantId,
-                      factura_ids: Sequence[uuid.UUID]) -> Sequence[Pago]:
-    if not factura_ids:
-        return []
-    return await PagoRepository(session, tenant_id).for_facturas(factura_ids)
+async def de_cliente(session: AsyncSession, tenant_id: TenantId,
+                     cliente_id: uuid.UUID) -> list[PagoRead]:
+    """The payments of every invoice of the account, newest first."""
+    rows = await PagoRepository(session, tenant_id).de_cliente(cliente_id)
+    return [PagoRead.model_validate(row) for row in rows]
+
 

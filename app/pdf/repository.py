@@ -2,15 +2,16 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core.db import is_postgres
+from app.core.reads import Row, TenantRead
 from app.core.repository import ScopedRepository
 from app.facturas.models import Factura
 from app.pdf.models import FacturaPdf
 
-_FOR_DOWNLOAD = (
+_FOR_DOWNLOAD = TenantRead(
     select(Factura.numero, Factura.cliente_id, Factura.estado, Factura.valor_en_reclamo,
            Factura.valor_acreditado, FacturaPdf.variante,
            FacturaPdf.etag, FacturaPdf.contenido)
@@ -23,13 +24,10 @@ _FOR_DOWNLOAD = (
 class FacturaPdfRepository(ScopedRepository):
     """Stored PDFs, keyed by their invoice."""
 
-    async def for_download(self, factura_id: uuid.UUID,
-                           ) -> Row[*tuple[Any, ...]] | None:
+    async def for_download(self, factura_id: uuid.UUID) -> Row | None:
         """The invoice's number, account and printed state with its stored PDF, if any: the one
         query a download of a stored PDF needs."""
-        result = await self.session.execute(
-            _FOR_DOWNLOAD, {"tenant_id": self.tenant_id, "factura_id": factura_id})
-        return result.one_or_none()
+        return await self.first(_FOR_DOWNLOAD, factura_id=factura_id)
 
     async def variantes(self, factura_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
         rows = await self.session.execute(

@@ -38,7 +38,7 @@ class PdfFactura:
 
 
 class Impreso(Protocol):
-    """What of an invoice's state its PDF prints: an invoice, or a row with these columns."""
+    """What of an invoice's state its PDF prints."""
 
     estado: str
     valor_en_reclamo: Decimal
@@ -48,9 +48,13 @@ class Impreso(Protocol):
 def variante(factura: Impreso) -> str:
     """What a stored PDF must have been rendered from to be served for the invoice now: the
     template's version, whether it shows ANULADA, and what claims hold and have credited."""
-    impreso = "anulada" if factura.estado == FacturaEstado.anulada else "emitida"
-    reclamos = (f"-r{factura.valor_en_reclamo}" if factura.valor_en_reclamo else "") + (
-        f"-c{factura.valor_acreditado}" if factura.valor_acreditado else "")
+    return variante_de(factura.estado, factura.valor_en_reclamo, factura.valor_acreditado)
+
+
+def variante_de(estado: str, valor_en_reclamo: Decimal, valor_acreditado: Decimal) -> str:
+    impreso = "anulada" if estado == FacturaEstado.anulada else "emitida"
+    reclamos = (f"-r{valor_en_reclamo}" if valor_en_reclamo else "") + (
+        f"-c{valor_acreditado}" if valor_acreditado else "")
     return f"{plantilla.VERSION}-{impreso}{reclamos}"
 
 
@@ -64,10 +68,11 @@ async def descargar(session: AsyncSession, tenant_id: TenantId, factura_id: uuid
     """The invoice's PDF: the stored one when it is current, else rendered now and stored.
     `only_cliente`: a portal user's account; another account's invoice is not found."""
     found = await FacturaPdfRepository(session, tenant_id).for_download(factura_id)
-    if found is None or (only_cliente is not None and found.cliente_id != only_cliente):
+    if found is None or (only_cliente is not None and found["cliente_id"] != only_cliente):
         raise facturas_service.not_found()
-    if found.variante == variante(found):
-        return PdfFactura(found.numero, found.etag, found.contenido)
+    if found["variante"] == variante_de(found["estado"], found["valor_en_reclamo"],
+                                        found["valor_acreditado"]):
+        return PdfFactura(found["numero"], found["etag"], bytes(found["contenido"]))
     factura = await facturas_service.get(session, tenant_id, factura_id, with_lines=False)
     (row,) = await render_and_store(session, tenant_id, [factura], renderer)
     return PdfFactura(factura.numero, row["etag"], row["contenido"])

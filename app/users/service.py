@@ -67,10 +67,10 @@ async def principal(session: AsyncSession, tenant_id: TenantId,
     """Who the token's user is now (role, binding), or None when inactive or gone: read on
     every request, so a demotion or deactivation takes effect at once."""
     row = await UserRepository(session, tenant_id).principal(user_id)
-    if row is None or not row.activo:
+    if row is None or not row["activo"]:
         return None
-    return Principal(user_id=row.id, tenant_id=tenant_id, email=row.email, nombre=row.nombre,
-                     role=Role(row.role), cliente_id=row.cliente_id)
+    return Principal(user_id=row["id"], tenant_id=tenant_id, email=row["email"],
+                     nombre=row["nombre"], role=Role(row["role"]), cliente_id=row["cliente_id"])
 
 
 async def find(session: AsyncSession, tenant_id: TenantId, user_id: uuid.UUID) -> User | None:
