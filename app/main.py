@@ -1,5 +1,6 @@
 """The application factory."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -55,6 +56,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.environment != "test":
+            # What is alive once the app has started (modules, routes, mappers) lives as long
+            # as the process. Frozen out of the collector's reach, a full collection no longer
+            # walks it: under load those took ~95 ms every second or so, the p99 of every
+            # request.
+            gc.collect()
+            gc.freeze()
         yield
         if owns_renderer:
             pdf_renderer.close()
@@ -72,10 +80,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     install_error_handlers(app)
     openapi.install(app)
-    for router in (health_router, auth_router, tenancy_router, marca_router, users_router,
-                   clientes_router, tarifas_router, lecturas_router, facturacion_router,
-                   facturas_router, estado_cuenta_router, pdf_router, pagos_router,
-                   pqrs_router):
+    # Routes are matched in this order, router by router: the portal's reads come first.
+    for router in (facturas_router, pdf_router, estado_cuenta_router, clientes_router,
+                   auth_router, pagos_router, pqrs_router, health_router, tenancy_router,
+                   marca_router, users_router, tarifas_router, lecturas_router,
+                   facturacion_router):
         app.include_router(router)
 
     # Added innermost first: a request meets RequestContext, BodySizeLimit, CORS, Tenancy.

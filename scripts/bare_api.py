@@ -22,6 +22,7 @@ from psycopg_pool import AsyncConnectionPool
 FACTURA = ("id, numero, cliente_id, periodo, fecha_expedicion, fecha_limite_pago, "
            "fecha_suspension, consumo_m3, consumo_estimado, total, valor_pagado, "
            "valor_en_reclamo, valor_acreditado, estado, referencia_pago, valor_trasladado")
+FACTURA_F = ", ".join(f"f.{column}" for column in FACTURA.split(", "))
 CLIENTE = ("id, numero_cuenta, nombre, direccion, telefono, correo, estrato, uso, "
            "servicio_acueducto, servicio_alcantarillado, medidor_serial, medidor_digitos, "
            "estado, created_at, updated_at")
@@ -87,20 +88,19 @@ def create(dsn: str, secret: str) -> FastAPI:
                       authorization: str = Header()):
         connection, user = await session(request, x_tenant_id, authorization)
         row = await (await connection.execute(
-            f"SELECT {FACTURA}, lectura_anterior, lectura_actual, promedio_m3, saldo_anterior,"
-            " intereses_mora, trasladada_a_id, anulada_motivo, anulada_at FROM facturas "
-            "WHERE tenant_id = %s AND id = %s", (x_tenant_id, factura_id))).fetchone()
+            f"SELECT {FACTURA_F}, f.lectura_anterior, f.lectura_actual, f.promedio_m3, "
+            "f.saldo_anterior, f.intereses_mora, f.trasladada_a_id, f.anulada_motivo, "
+            "f.anulada_at, c.numero_cuenta, c.nombre FROM facturas f JOIN clientes c "
+            "ON c.tenant_id = f.tenant_id AND c.id = f.cliente_id "
+            "WHERE f.tenant_id = %s AND f.id = %s", (x_tenant_id, factura_id))).fetchone()
         if row is None or row["cliente_id"] != user["cliente_id"]:
             raise HTTPException(404)
         lineas = await (await connection.execute(
             "SELECT orden, servicio, concepto, cantidad_m3, valor_unitario, factor, valor "
             "FROM factura_lineas WHERE tenant_id = %s AND factura_id = %s ORDER BY orden",
             (x_tenant_id, factura_id))).fetchall()
-        cliente = await (await connection.execute(
-            "SELECT numero_cuenta, nombre FROM clientes WHERE tenant_id = %s AND id = %s",
-            (x_tenant_id, row["cliente_id"]))).fetchone()
         await finish(connection)
-        return _json(_resumen(row) | cliente | {"lineas": lineas})
+        return _json(_resumen(row) | {"lineas": lineas})
 
     @app.get("/api/clientes/{cliente_id}/estado-cuenta")
     async def estado_cuenta(cliente_id: UUID, request: Request, x_tenant_id: str = Header(),
@@ -109,15 +109,17 @@ def create(dsn: str, secret: str) -> FastAPI:
         if user["cliente_id"] != cliente_id:
             raise HTTPException(404)
         cliente = await (await connection.execute(
-            f"SELECT {CLIENTE} FROM clientes WHERE tenant_id = %s AND id = %s",
+            "SELECT id, numero_cuenta, nombre FROM clientes WHERE tenant_id = %s AND id = %s",
             (x_tenant_id, cliente_id))).fetchone()
         rows = await (await connection.execute(
             f"SELECT {FACTURA} FROM facturas WHERE tenant_id = %s AND cliente_id = %s "
             "ORDER BY numero DESC", (x_tenant_id, cliente_id))).fetchall()
         pagos = await (await connection.execute(
-            "SELECT id, factura_id, valor, fecha, canal, referencia, estado, created_at "
-            "FROM pagos WHERE tenant_id = %s AND factura_id = ANY(%s) ORDER BY fecha",
-            (x_tenant_id, [r["id"] for r in rows]))).fetchall()
+            "SELECT p.id, p.factura_id, p.valor, p.fecha, p.canal, p.referencia, p.estado, "
+            "p.reversado_motivo, p.reversado_at, p.created_at FROM pagos p JOIN facturas f "
+            "ON f.tenant_id = p.tenant_id AND f.id = p.factura_id "
+            "WHERE p.tenant_id = %s AND f.cliente_id = %s ORDER BY p.fecha DESC, "
+            "p.created_at DESC", (x_tenant_id, cliente_id))).fetchall()
         await finish(connection)
         facturas = [_resumen(r) for r in rows]
         return _json({"cliente_id": cliente["id"], "numero_cuenta": cliente["numero_cuenta"],

@@ -5,9 +5,10 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Select, bindparam, case, func, insert, literal, not_, select
+from sqlalchemy import Date, Select, and_, bindparam, case, func, insert, literal, not_, select
 from sqlalchemy.orm import selectinload
 
+from app.clientes.models import Cliente
 from app.core.pagination import PageParams
 from app.core.reads import PagedRead, Row, TenantRead
 from app.core.repository import TenantRepository
@@ -26,10 +27,14 @@ _RESUMEN = (
     case((_VENCIDA, literal(FacturaEstado.vencida.value)), else_=Factura.estado).label("estado"),
     Factura.referencia_pago,
 )
+# With the account's number and holder the invoice prints: one round trip, not two.
 _DETALLE = TenantRead(
     select(*_RESUMEN, Factura.lectura_anterior, Factura.lectura_actual, Factura.promedio_m3,
            Factura.saldo_anterior, Factura.intereses_mora, Factura.valor_trasladado,
-           Factura.trasladada_a_id, Factura.anulada_motivo, Factura.anulada_at)
+           Factura.trasladada_a_id, Factura.anulada_motivo, Factura.anulada_at,
+           Cliente.numero_cuenta, Cliente.nombre)
+    .join(Cliente, and_(Cliente.tenant_id == Factura.tenant_id,
+                        Cliente.id == Factura.cliente_id))
     .where(Factura.tenant_id == bindparam("tenant_id"), Factura.id == bindparam("id")))
 _LINEAS = TenantRead(
     select(FacturaLinea.orden, FacturaLinea.servicio, FacturaLinea.concepto,
@@ -73,7 +78,8 @@ class FacturaRepository(TenantRepository[Factura]):
 
     async def detalle(self, factura_id: uuid.UUID, today: date,
                       ) -> tuple[Row, list[Row]] | None:
-        """The invoice as shown on `today`, with its lines."""
+        """The invoice as shown on `today` with its account's number and holder, and its
+        lines."""
         factura = await self.first(_DETALLE, id=factura_id, today=today)
         if factura is None:
             return None

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.clientes import service as clientes_service
 from app.core import clock
 from app.core.errors import Conflict, NotFound
 from app.core.pagination import PageParams
@@ -53,10 +52,7 @@ async def detalle(session: AsyncSession, tenant_id: TenantId, factura_id: uuid.U
     if found is None or (only_cliente is not None and found[0]["cliente_id"] != only_cliente):
         raise not_found()
     factura, lineas = found
-    cliente = await clientes_service.titular(session, tenant_id, factura["cliente_id"])
-    return FacturaDetalle.model_validate(
-        factura | {"numero_cuenta": cliente["numero_cuenta"], "nombre": cliente["nombre"],
-                   "lineas": lineas})
+    return FacturaDetalle.model_validate(factura | {"lineas": lineas})
 
 
 async def get_for_update(session: AsyncSession, tenant_id: TenantId,
