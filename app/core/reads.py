@@ -13,9 +13,8 @@ compile state, the statement cache key, result processing and entity loading.
 """
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
-from psycopg import AsyncConnection
 from psycopg import Error as PsycopgError
 from psycopg.rows import dict_row
 from sqlalchemy import (
@@ -37,7 +36,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.util import find_tables
 from sqlalchemy.sql.visitors import iterate
 
-from app.core.tenant import TenantId, TenantNotSetError, session_tenant
+from app.core.tenant import TenantId, TenantNotSetError, session_tenant, transaction_driver
 
 TENANT_PARAM = "tenant_id"
 
@@ -102,21 +101,17 @@ class TenantRead:
     def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         check_scoped(statement)
         self.statement = statement
-        self._compiled: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._postgresql: tuple[str, dict[str, Any]] | None = None
 
     def _compile(self, dialect: Dialect, values: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """The SQL for the driver and the values the statement itself carries. Its IN lists of
         literal values are expanded once: a statement's own values do not change."""
-        if (compiled := self._compiled.get(dialect.name)) is None:
-            result = self.statement.compile(dialect=dialect)
-            if any(result.binds[name].expanding and result.binds[name].value is None
-                   for name in result.binds):
-                raise ValueError("a tenant read cannot take a list parameter")
-            expanded = result.construct_expanded_state(values)
-            defaults = {key: value for key, value in expanded.parameters.items()
-                        if key not in values}
-            compiled = self._compiled[dialect.name] = (expanded.statement, defaults)
-        return compiled
+        result = self.statement.compile(dialect=dialect)
+        if any(bind.expanding and bind.value is None for bind in result.binds.values()):
+            raise ValueError("a tenant read cannot take a list parameter")
+        expanded = result.construct_expanded_state(values)
+        return expanded.statement, {key: value for key, value in expanded.parameters.items()
+                                    if key not in values}
 
     async def all(self, session: AsyncSession, params: Mapping[str, Any], *,
                   tenant_id: TenantId) -> list[Row]:
@@ -130,15 +125,17 @@ class TenantRead:
         if bound != tenant_id:
             raise TenantNotSetError("tenant read for another tenant than the session's")
         params = {**params, TENANT_PARAM: bound}
-        params[TENANT_PARAM] = tenant_id
-        connection = await session.connection()
-        if connection.dialect.name != "postgresql":
-            result = await connection.execute(self.statement, params)
-            return [dict(row) for row in result.mappings()]
-        sql, defaults = self._compile(connection.dialect, params)
+        if (driver := transaction_driver(session)) is None:
+            connection = await session.connection()  # begins the transaction
+            if connection.dialect.name != "postgresql":
+                result = await connection.execute(self.statement, params)
+                return [dict(row) for row in result.mappings()]
+            if (driver := transaction_driver(session)) is None:
+                raise RuntimeError("the session's transaction began without its tenant")
+        if self._postgresql is None:
+            self._postgresql = self._compile(session.sync_session.get_bind().dialect, params)
+        sql, defaults = self._postgresql
         values = {**defaults, **params}
-        driver = cast("AsyncConnection[Any]",
-                      (await connection.get_raw_connection()).driver_connection)
         try:
             async with driver.cursor(row_factory=dict_row) as cursor:
                 await cursor.execute(sql, values)

@@ -70,11 +70,28 @@ def _touches_tenant_tables(statement: Any) -> bool:
     return any(isinstance(t, Table) and "tenant_id" in t.c for t in tables)
 
 
+_DRIVER_KEY = "driver_connection"
+
+
 @event.listens_for(Session, "after_begin")
 def _on_begin(session: Session, _transaction: Any, connection: Any) -> None:
     tenant_id = session.info.get(_TENANT_KEY)
     if tenant_id is not None:
         _set_database_tenant(connection, tenant_id)
+        if connection.dialect.name == "postgresql":
+            session.info[_DRIVER_KEY] = connection.connection.driver_connection
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _on_end(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_DRIVER_KEY, None)
+
+
+def transaction_driver(session: AsyncSession) -> Any | None:
+    """The driver connection of the session's transaction on PostgreSQL, once it has begun
+    with a tenant (None before, and after it ends)."""
+    return session.sync_session.info.get(_DRIVER_KEY)
 
 
 # One criterion for every statement: the tenant is a bound parameter, not a value captured by
