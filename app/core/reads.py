@@ -13,8 +13,9 @@ compile state, the statement cache key, result processing and entity loading.
 """
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
+from psycopg import AsyncConnection
 from psycopg import Error as PsycopgError
 from psycopg.rows import dict_row
 from sqlalchemy import (
@@ -130,8 +131,8 @@ class TenantRead:
             if connection.dialect.name != "postgresql":
                 result = await connection.execute(self.statement, params)
                 return [dict(row) for row in result.mappings()]
-            if (driver := transaction_driver(session)) is None:
-                raise RuntimeError("the session's transaction began without its tenant")
+            driver = cast("AsyncConnection[Any]",
+                          (await connection.get_raw_connection()).driver_connection)
         if self._postgresql is None:
             self._postgresql = self._compile(session.sync_session.get_bind().dialect, params)
         sql, defaults = self._postgresql

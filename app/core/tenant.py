@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NewType
 
+from psycopg import AsyncConnection
 from sqlalchemy import BindParameter, Table, bindparam, event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
@@ -88,7 +89,7 @@ def _on_end(session: Session, transaction: Any) -> None:
         session.info.pop(_DRIVER_KEY, None)
 
 
-def transaction_driver(session: AsyncSession) -> Any | None:
+def transaction_driver(session: AsyncSession) -> "AsyncConnection[Any] | None":
     """The driver connection of the session's transaction on PostgreSQL, once it has begun
     with a tenant (None before, and after it ends)."""
     return session.sync_session.info.get(_DRIVER_KEY)
