@@ -6,7 +6,7 @@ from sqlalchemy.engine import Connection
 from alembic import context
 from app.core.config import get_settings
 from app.core.db import create_engine
-from app.registry import metadata
+from app.registry import is_model_object, metadata
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -20,6 +20,7 @@ def _url() -> str:
 def _configure(**kwargs: object) -> None:
     context.configure(
         target_metadata=metadata,
+        include_object=is_model_object,
         render_as_batch=True,  # SQLite alters tables by copying them
         compare_type=True,
         **kwargs,

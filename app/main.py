@@ -30,6 +30,7 @@ from app.tenancy.directory import TenantDirectory
 from app.tenancy.middleware import TenancyMiddleware
 from app.tenancy.router import marca_router
 from app.tenancy.router import router as tenancy_router
+from app.trabajos.router import router as trabajos_router
 from app.users.router import router as users_router
 
 API_DESCRIPTION = """
@@ -84,7 +85,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for router in (facturas_router, pdf_router, estado_cuenta_router, clientes_router,
                    auth_router, pagos_router, pqrs_router, health_router, tenancy_router,
                    marca_router, users_router, tarifas_router, lecturas_router,
-                   facturacion_router):
+                   facturacion_router, trabajos_router):
         app.include_router(router)
 
     # Added innermost first: a request meets RequestContext, BodySizeLimit, CORS, Tenancy.

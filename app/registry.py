@@ -3,6 +3,8 @@
 It lives outside `app.core`, which knows no domain.
 """
 
+from typing import Any
+
 from app.clientes import models as clientes_models  # noqa: F401
 from app.core import sequences  # noqa: F401
 from app.core.models import Base
@@ -14,6 +16,15 @@ from app.pdf import models as pdf_models  # noqa: F401
 from app.pqrs import models as pqrs_models  # noqa: F401
 from app.tarifas import models as tarifas_models  # noqa: F401
 from app.tenancy import models as tenancy_models  # noqa: F401
+from app.trabajos import models as trabajos_models  # noqa: F401
 from app.users import models as users_models  # noqa: F401
 
 metadata = Base.metadata
+
+
+def is_model_object(object_: Any, name: str | None, type_: str, _reflected: bool,
+                    _compare_to: Any) -> bool:
+    """Alembic's include_object: the job queue's tables and indexes are the library's (created
+    from its own schema script), not models to compare."""
+    table = object_.table.name if type_ == "index" and object_.table is not None else name
+    return not (table or "").startswith("procrastinate_")

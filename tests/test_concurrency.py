@@ -23,6 +23,7 @@ from app.pqrs import service as pqrs_service
 from app.pqrs.schemas import PqrCreate
 from app.tarifas import service as tarifas_service
 from app.tarifas.schemas import TarifaCreate
+from app.trabajos import service as trabajos_service
 from app.users.models import Role
 from tests.billing_helpers import ACUEDUCTO, ALCANTARILLADO
 from tests.factories import TenantWorld, make_tenant
@@ -30,7 +31,7 @@ from tests.factories import TenantWorld, make_tenant
 pytestmark = pytest.mark.postgres
 
 TENANT_TABLES_IN_DELETE_ORDER = (
-    "pqr_eventos", "pqrs", "factura_pdfs", "pagos", "notas_credito", "factura_lineas",
+    "trabajos", "pqr_eventos", "pqrs", "factura_pdfs", "pagos", "notas_credito", "factura_lineas",
     "facturas", "lecturas", "periodos", "tarifa_factores", "tarifas", "consecutivos",
     "users", "clientes",
 )
@@ -122,3 +123,19 @@ async def test_concurrent_filings_get_consecutive_radicados(committed):
     radicados = await asyncio.gather(*(file(n) for n in range(8)))
     year = radicados[0][4:8]
     assert sorted(radicados) == [f"PQR-{year}-{n:06d}" for n in range(1, 9)]
+
+
+async def test_two_requests_for_the_same_work_at_once_get_one_job(committed):
+    database, world = committed
+    tenant_id = TenantId(world.slug)
+
+    async def ask() -> uuid.UUID:
+        async with database.session(tenant_id) as session:
+            trabajo, _ = await trabajos_service.solicitar(
+                session, tenant_id, tipo="facturacion", parametros={"periodo": "2026-10"},
+                clave="facturacion:2026-10")
+            await asyncio.sleep(0.1)  # both transactions open at once
+            return trabajo.id
+
+    first, second = await asyncio.gather(ask(), ask())
+    assert first == second

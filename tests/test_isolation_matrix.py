@@ -16,7 +16,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.core.db import Database
+from app.core.tenant import TenantId
 from app.main import create_app
+from app.trabajos import service as trabajos_service
 from app.users.models import Role
 from tests.billing_helpers import bill, invoices, record, setup_billing
 from tests.factories import TenantWorld, cliente_payload, make_tenant
@@ -119,6 +121,10 @@ ENDPOINTS = [
     Endpoint("POST", "/api/pqrs/{pqr_id}/cerrar", STAFF, {}, check="/api/pqrs/{pqr_id}"),
     Endpoint("POST", "/api/pqrs/{pqr_id}/recurso", READERS, {"descripcion": "no"},
              check="/api/pqrs/{pqr_id}"),
+    Endpoint("GET", "/api/trabajos", STAFF),
+    Endpoint("GET", "/api/trabajos/{trabajo_id}", STAFF, check="/api/trabajos/{trabajo_id}"),
+    Endpoint("POST", "/api/trabajos/{trabajo_id}/cancelar", ADMIN,
+             check="/api/trabajos/{trabajo_id}"),
     Endpoint("GET", "/api/pagos", STAFF),
     Endpoint("POST", "/api/pagos", STAFF,
              {"factura_id": "{factura_id}", "valor": "1.00", "fecha": "2026-11-10",
@@ -179,6 +185,11 @@ async def world(module_connection: AsyncConnection, settings, pdf_renderer) -> W
     tenant_b = await make_tenant(database, settings, "tenant-b")
     async with api_client(app) as client:
         ids = await _build_ids(client, tenant_a)
+    async with database.session(TenantId(tenant_a.slug)) as session:
+        trabajo, _ = await trabajos_service.solicitar(
+            session, TenantId(tenant_a.slug), tipo="facturacion",
+            parametros={"periodo": "2026-11"}, clave="facturacion:2026-11")
+    ids["trabajo_id"] = str(trabajo.id)
     return World(tenant_a, tenant_b, ids)
 
 

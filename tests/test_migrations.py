@@ -55,7 +55,7 @@ def test_models_and_migrations_do_not_drift(database_url: str):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from app.registry import metadata
+    from app.registry import is_model_object, metadata
 
     sync_url = make_url(database_url)
     if sync_url.get_backend_name() == "sqlite":
@@ -63,7 +63,8 @@ def test_models_and_migrations_do_not_drift(database_url: str):
     engine = create_sync_engine(sync_url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(connection, opts={
+                "compare_type": True, "include_object": is_model_object})
             assert compare_metadata(context, metadata) == []
     finally:
         engine.dispose()

@@ -1,0 +1,64 @@
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Uuid,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.models import Base, TenantScoped, Timestamped, UUIDKeyed
+
+
+class TrabajoEstado(StrEnum):
+    en_cola = "en_cola"
+    ejecutando = "ejecutando"
+    terminado = "terminado"
+    fallido = "fallido"
+    cancelado = "cancelado"
+
+
+ACTIVE_ESTADOS = (TrabajoEstado.en_cola, TrabajoEstado.ejecutando)
+_ACTIVE_SQL = "estado IN ('en_cola', 'ejecutando')"
+
+
+class Trabajo(TenantScoped, UUIDKeyed, Timestamped, Base):
+    """A job of a tenant: work that outlives the request that asked for it (a billing run, a
+    period's PDFs). Its row is what users see; the queue only carries its key.
+
+    `clave` names work that must not run twice at once (a billing run of one period): while a
+    job with that clave is queued or running, asking again answers that job.
+    """
+
+    __tablename__ = "trabajos"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "solicitado_por"], ["users.tenant_id", "users.id"]),
+        CheckConstraint("estado IN ('en_cola', 'ejecutando', 'terminado', 'fallido', "
+                        "'cancelado')", name="estado"),
+        CheckConstraint("hechos >= 0 AND (total IS NULL OR total >= 0)", name="progreso"),
+        Index("ix_trabajos_activo_por_clave", "tenant_id", "clave", unique=True,
+              postgresql_where=text(_ACTIVE_SQL), sqlite_where=text(_ACTIVE_SQL)),
+        Index("ix_trabajos_tenant_id_created_at", "tenant_id", "created_at"),
+    )
+
+    tipo: Mapped[str] = mapped_column(String(40))
+    estado: Mapped[str] = mapped_column(String(20), default=TrabajoEstado.en_cola)
+    clave: Mapped[str | None] = mapped_column(String(120))
+    parametros: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    hechos: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int | None] = mapped_column(Integer)
+    paso: Mapped[str | None] = mapped_column(String(200))
+    resultado: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    intentos: Mapped[int] = mapped_column(Integer, default=0)
+    solicitado_por: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    iniciado_at: Mapped[datetime | None]
+    terminado_at: Mapped[datetime | None]

@@ -1,0 +1,23 @@
+from collections.abc import Sequence
+
+from app.core.pagination import PageParams
+from app.core.repository import TenantRepository
+from app.trabajos.models import ACTIVE_ESTADOS, Trabajo
+
+
+class TrabajoRepository(TenantRepository[Trabajo]):
+    model = Trabajo
+
+    async def activo_por_clave(self, clave: str) -> Trabajo | None:
+        """The queued or running job that holds `clave`, if any."""
+        return await self.session.scalar(
+            self.select().where(Trabajo.clave == clave, Trabajo.estado.in_(ACTIVE_ESTADOS)))
+
+    async def list_page(self, params: PageParams, *, tipo: str | None, estado: str | None,
+                        ) -> tuple[Sequence[Trabajo], int]:
+        statement = self.select().order_by(Trabajo.created_at.desc(), Trabajo.id)
+        if tipo is not None:
+            statement = statement.where(Trabajo.tipo == tipo)
+        if estado is not None:
+            statement = statement.where(Trabajo.estado == estado)
+        return await self.page(statement, params)

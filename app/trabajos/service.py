@@ -1,0 +1,73 @@
+"""Jobs of a tenant: queued, run, their progress, result or failure, cancelled while queued.
+
+The row is the job as users see it; the queue (app.trabajos.queue) carries only its key. A
+service function never commits: the caller's unit of work does, so a job asked for by a
+request that rolls back never exists.
+"""
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core import clock
+from app.core.errors import Conflict, NotFound
+from app.core.pagination import PageParams
+from app.core.tenant import TenantId
+from app.trabajos.models import Trabajo, TrabajoEstado
+from app.trabajos.repository import TrabajoRepository
+
+
+def not_found() -> NotFound:
+    return NotFound("No such trabajo in this tenant.")
+
+
+async def solicitar(session: AsyncSession, tenant_id: TenantId, *, tipo: str,
+                    parametros: dict[str, Any], clave: str | None = None,
+                    solicitado_por: uuid.UUID | None = None) -> tuple[Trabajo, bool]:
+    """A new queued job, or, when a job with the same `clave` is queued or running, that one
+    (False): asking twice for the same work gets one job."""
+    trabajos = TrabajoRepository(session, tenant_id)
+    if clave is not None and (activo := await trabajos.activo_por_clave(clave)) is not None:
+        return activo, False
+    trabajo = Trabajo(tipo=tipo, clave=clave, parametros=parametros, estado=TrabajoEstado.en_cola,
+                      hechos=0, intentos=0, solicitado_por=solicitado_por)
+    try:
+        async with session.begin_nested():  # another request may take the clave first
+            await trabajos.add(trabajo)
+    except IntegrityError:
+        if clave is None or (activo := await trabajos.activo_por_clave(clave)) is None:
+            raise
+        return activo, False
+    return trabajo, True
+
+
+async def get(session: AsyncSession, tenant_id: TenantId, trabajo_id: uuid.UUID) -> Trabajo:
+    trabajo = await TrabajoRepository(session, tenant_id).get(trabajo_id)
+    if trabajo is None:
+        raise not_found()
+    return trabajo
+
+
+async def list_page(session: AsyncSession, tenant_id: TenantId, params: PageParams, *,
+                    tipo: str | None = None, estado: TrabajoEstado | None = None,
+                    ) -> tuple[Sequence[Trabajo], int]:
+    return await TrabajoRepository(session, tenant_id).list_page(params, tipo=tipo,
+                                                                 estado=estado)
+
+
+async def cancelar(session: AsyncSession, tenant_id: TenantId,
+                   trabajo_id: uuid.UUID) -> Trabajo:
+    """Only a queued job is cancelled: a running billing run is one transaction that either
+    bills the whole period or nothing, so it is left to finish."""
+    trabajo = await TrabajoRepository(session, tenant_id).get_for_update(trabajo_id)
+    if trabajo is None:
+        raise not_found()
+    if trabajo.estado != TrabajoEstado.en_cola:
+        raise Conflict(f"The trabajo is {trabajo.estado}: only a queued one can be cancelled.")
+    trabajo.estado = TrabajoEstado.cancelado
+    trabajo.terminado_at = clock.now()
+    await session.flush()
+    return trabajo

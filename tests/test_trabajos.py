@@ -1,0 +1,62 @@
+"""Jobs of a tenant: one job per piece of work at a time, read and cancelled through the API."""
+
+import pytest
+
+from app.core.tenant import TenantId
+from app.trabajos import service as trabajos_service
+from app.users.models import Role
+from tests.helpers import assert_problem
+
+
+async def _solicitar(database, tenant, periodo: str, tipo: str = "facturacion"):
+    async with database.session(TenantId(tenant.slug)) as session:
+        return await trabajos_service.solicitar(
+            session, TenantId(tenant.slug), tipo=tipo, parametros={"periodo": periodo},
+            clave=f"{tipo}:{periodo}", solicitado_por=tenant.users[Role.admin].id)
+
+
+async def test_asking_twice_for_the_same_work_gets_one_job(database, tenant_a):
+    first, created = await _solicitar(database, tenant_a, "2026-10")
+    again, created_again = await _solicitar(database, tenant_a, "2026-10")
+    other, created_other = await _solicitar(database, tenant_a, "2026-11")
+    assert (created, created_again, created_other) == (True, False, True)
+    assert again.id == first.id and other.id != first.id
+
+
+async def test_a_job_is_read_and_listed_through_the_api(client, database, tenant_a):
+    trabajo, _ = await _solicitar(database, tenant_a, "2026-10")
+    await _solicitar(database, tenant_a, "2026-10", tipo="pdfs")
+    headers = tenant_a.headers(Role.operador)
+    body = (await client.get(f"/api/trabajos/{trabajo.id}", headers=headers)).json()
+    assert body["estado"] == "en_cola"
+    assert (body["tipo"], body["clave"], body["parametros"]) == (
+        "facturacion", "facturacion:2026-10", {"periodo": "2026-10"})
+    assert (body["hechos"], body["total"], body["resultado"], body["error"]) == (0, None, None,
+                                                                                None)
+    assert body["solicitado_por"] == str(tenant_a.users[Role.admin].id)
+    listed = (await client.get("/api/trabajos", headers=headers,
+                               params={"tipo": "facturacion"})).json()
+    assert [item["id"] for item in listed["items"]] == [str(trabajo.id)]
+    assert (await client.get("/api/trabajos", headers=headers,
+                             params={"estado": "terminado"})).json()["total"] == 0
+
+
+async def test_only_a_queued_job_is_cancelled(client, database, tenant_a):
+    trabajo, _ = await _solicitar(database, tenant_a, "2026-10")
+    admin = tenant_a.headers(Role.admin)
+    cancelled = await client.post(f"/api/trabajos/{trabajo.id}/cancelar", headers=admin)
+    assert cancelled.status_code == 200
+    assert cancelled.json()["estado"] == "cancelado"
+    assert cancelled.json()["terminado_at"] is not None
+    body = assert_problem(await client.post(f"/api/trabajos/{trabajo.id}/cancelar",
+                                            headers=admin), 409)
+    assert "only a queued one" in body["detail"]
+    # Cancelled, it no longer holds its work: asking again queues a new job.
+    again, created = await _solicitar(database, tenant_a, "2026-10")
+    assert created and again.id != trabajo.id
+
+
+@pytest.mark.parametrize("estado", ["hecho", "EN_COLA"])
+async def test_an_unknown_estado_filter_is_422(client, tenant_a, estado):
+    assert_problem(await client.get("/api/trabajos", headers=tenant_a.headers(Role.admin),
+                                    params={"estado": estado}), 422)
