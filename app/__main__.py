@@ -121,6 +121,34 @@ def bill(args: argparse.Namespace) -> None:
         print(f"Rate:                 {summary.facturas_emitidas / elapsed:,.0f} invoices/s")
 
 
+def worker(args: argparse.Namespace) -> None:
+    """Takes jobs from the queue in PostgreSQL until stopped (SIGINT or SIGTERM: the jobs it
+    is running finish first)."""
+    from app import jobs  # noqa: F401  (registers every job handler)
+    from app.core.logging import configure_logging
+    from app.trabajos.queue import worker_app
+
+    settings = get_settings()
+    if not settings.database_url.startswith("postgresql"):
+        raise SystemExit("The worker takes jobs from PostgreSQL (DATABASE_URL); on SQLite the "
+                         "service runs them itself.")
+    configure_logging(settings.log_level)
+    queues = [q.strip() for q in args.queues.split(",") if q.strip()] if args.queues else None
+
+    async def run() -> None:
+        database = Database(create_engine(settings.database_url,
+                                          pool_size=max(2, args.concurrency)))
+        app = worker_app(database, settings.database_url, attempts=settings.job_attempts)
+        try:
+            async with app.open_async():
+                await app.run_worker_async(queues=queues, concurrency=args.concurrency,
+                                           name=args.name)
+        finally:
+            await database.dispose()
+
+    asyncio.run(run())
+
+
 def render_pdfs(args: argparse.Namespace) -> None:
     import time
 
@@ -219,6 +247,14 @@ def _parser() -> argparse.ArgumentParser:
     billing.add_argument("--tenant", required=True)
     billing.add_argument("--periodo", required=True, metavar="YYYY-MM")
     billing.set_defaults(handler=bill)
+
+    jobs = commands.add_parser("worker", help="run queued jobs (PostgreSQL)")
+    jobs.add_argument("--concurrency", type=int, default=2,
+                      help="jobs run at once by this worker (default 2)")
+    jobs.add_argument("--queues", help="comma-separated queues to take (default: all), "
+                                       "e.g. facturacion")
+    jobs.add_argument("--name", help="this worker's name in the queue's records")
+    jobs.set_defaults(handler=worker)
 
     pdfs = commands.add_parser(
         "render-pdfs", help="render and store the PDFs of a period's invoices (re-runnable)")

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from app import jobs  # noqa: F401  (registers every job handler)
 from app.auth.router import router as auth_router
 from app.auth.throttle import LoginThrottle
 from app.clientes.router import router as clientes_router
@@ -30,6 +31,7 @@ from app.tenancy.directory import TenantDirectory
 from app.tenancy.middleware import TenancyMiddleware
 from app.tenancy.router import marca_router
 from app.tenancy.router import router as tenancy_router
+from app.trabajos.queue import InProcessQueue, WorkerQueue
 from app.trabajos.router import router as trabajos_router
 from app.users.router import router as users_router
 
@@ -65,6 +67,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             gc.collect()
             gc.freeze()
         yield
+        if in_process is not None:
+            await in_process.idle()  # jobs started here end before their database closes
         if owns_renderer:
             pdf_renderer.close()
         await database.dispose()
@@ -74,6 +78,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     app.state.pdf_renderer = pdf_renderer
+    in_process = InProcessQueue(database) if settings.runs_jobs_in_process else None
+    app.state.job_queue = in_process or WorkerQueue()
     app.state.tenant_directory = TenantDirectory(database, settings.tenant_cache_ttl_seconds)
     app.state.login_throttle = LoginThrottle(settings.rate_limit_storage_uri,
                                              settings.login_failures_per_account,

@@ -53,8 +53,21 @@ async def record(client: httpx.AsyncClient, world: TenantWorld, cliente_id, peri
 
 
 async def bill(client: httpx.AsyncClient, world: TenantWorld, periodo: str) -> httpx.Response:
-    return await client.post(f"/api/periodos/{periodo}/facturar",
-                             headers=world.headers(Role.admin))
+    """Queues the period's billing run, waits for the job, and answers as the run did: 200
+    with its summary, or the problem it failed with (a run refused at once is that answer)."""
+    queued = await client.post(f"/api/periodos/{periodo}/facturar",
+                               headers=world.headers(Role.admin))
+    if queued.status_code != 202:
+        return queued
+    assert queued.headers["location"] == f"/api/trabajos/{queued.json()['id']}"
+    await client._transport.app.state.job_queue.idle()  # type: ignore[attr-defined]
+    trabajo = (await client.get(queued.headers["location"],
+                                headers=world.headers(Role.admin))).json()
+    if trabajo["estado"] == "terminado":
+        return httpx.Response(200, json=trabajo["resultado"])
+    assert trabajo["estado"] == "fallido", trabajo
+    return httpx.Response(trabajo["error"]["status"], json=trabajo["error"],
+                          headers={"content-type": "application/problem+json"})
 
 
 async def invoices(client: httpx.AsyncClient, world: TenantWorld, **params) -> list[dict]:

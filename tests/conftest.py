@@ -109,8 +109,9 @@ def owner_url(migrated_urls: tuple[str, str]) -> str:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
+    # Jobs run in-process on both databases; tests/test_worker.py runs a real worker.
     return Settings(environment="test", secret_key=TEST_SECRET, database_url=database_url,
-                    tenant_cache_ttl_seconds=0, _env_file=None)
+                    tenant_cache_ttl_seconds=0, jobs_in_process=True, _env_file=None)
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 import pytest
 
+from app.core.pagination import PageParams
 from app.core.tenant import TenantId
 from app.trabajos import service as trabajos_service
 from app.users.models import Role
@@ -60,3 +61,18 @@ async def test_only_a_queued_job_is_cancelled(client, database, tenant_a):
 async def test_an_unknown_estado_filter_is_422(client, tenant_a, estado):
     assert_problem(await client.get("/api/trabajos", headers=tenant_a.headers(Role.admin),
                                     params={"estado": estado}), 422)
+
+
+async def test_a_job_of_a_request_that_rolls_back_never_runs(app, database, tenant_a):
+    queue, tenant_id = app.state.job_queue, TenantId(tenant_a.slug)
+    with pytest.raises(RuntimeError, match="the request failed"):
+        async with database.session(tenant_id) as session:
+            trabajo, _ = await trabajos_service.solicitar(
+                session, tenant_id, tipo="facturacion", parametros={"periodo": "2026-10"},
+                clave="facturacion:2026-10")
+            await queue.encolar(session, tenant_id, trabajo)
+            raise RuntimeError("the request failed")
+    await queue.idle()
+    async with database.session(tenant_id) as session:
+        _, total = await trabajos_service.list_page(session, tenant_id, PageParams())
+    assert total == 0

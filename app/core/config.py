@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=50_000_000, ge=1024)  # CSV uploads of readings
     tenant_cache_ttl_seconds: float = Field(default=30.0, ge=0)
     pdf_workers: int = Field(default=2, ge=1, le=64)  # PDF rendering processes per server
+    # Jobs (billing runs, ...): run in this process, or queued for `python -m app worker`.
+    # Unset: in-process on SQLite, the queue on PostgreSQL.
+    jobs_in_process: bool | None = None
+    job_attempts: int = Field(default=3, ge=1, le=20)  # a job that fails is retried up to this
     # A billing period may be created ahead of time, but its issue date at most this far off.
     max_issue_days_ahead: int = Field(default=62, ge=0, le=366)
 
@@ -62,6 +66,12 @@ class Settings(BaseSettings):
                 '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))")'
             )
         return self
+
+    @property
+    def runs_jobs_in_process(self) -> bool:
+        if self.jobs_in_process is not None:
+            return self.jobs_in_process
+        return not self.database_url.startswith("postgresql")
 
     @property
     def migration_url(self) -> str:

@@ -1,13 +1,15 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Response, status
 
 from app.auth.dependencies import AdminPrincipal, StaffPrincipal
 from app.core.dependencies import SessionDep, SettingsDep, TenantDep, TenantIdDep
 from app.core.pagination import Page, PageParamsDep
 from app.facturacion import service
-from app.facturacion.schemas import PeriodoCreate, PeriodoRead, ResumenFacturacion
+from app.facturacion.schemas import PeriodoCreate, PeriodoRead
 from app.lecturas.models import PERIODO_PATTERN
+from app.trabajos.dependencies import JobQueueDep
+from app.trabajos.schemas import TrabajoRead
 
 router = APIRouter(prefix="/api/periodos", tags=["facturación"])
 
@@ -35,8 +37,18 @@ async def get_periodo(periodo: PeriodoPath, _: StaffPrincipal, session: SessionD
     return PeriodoRead.model_validate(await service.get_periodo(session, tenant_id, periodo))
 
 
-@router.post("/{periodo}/facturar", response_model=ResumenFacturacion,
-             summary="Bill every active account of the period (safe to repeat)")
-async def bill_periodo(periodo: PeriodoPath, _: AdminPrincipal, session: SessionDep,
-                       tenant_id: TenantIdDep) -> ResumenFacturacion:
-    return await service.run(session, tenant_id, periodo)
+@router.post("/{periodo}/facturar", response_model=TrabajoRead,
+             status_code=status.HTTP_202_ACCEPTED,
+             summary="Queue the billing run of every active account of the period",
+             description="The run is a job (`Location` names it at /api/trabajos): its "
+                         "result is the run's summary. While one is queued or running for the "
+                         "period, asking again answers that one; a run that cannot start "
+                         "(no such periodo, an earlier one unbilled, a tariff missing) is "
+                         "refused at once. Running a billed period again bills nobody twice.")
+async def bill_periodo(periodo: PeriodoPath, principal: AdminPrincipal, session: SessionDep,
+                       tenant_id: TenantIdDep, queue: JobQueueDep,
+                       response: Response) -> TrabajoRead:
+    trabajo, _ = await service.solicitar_facturacion(session, tenant_id, periodo, queue,
+                                                     actor_id=principal.user_id)
+    response.headers["Location"] = f"/api/trabajos/{trabajo.id}"
+    return TrabajoRead.model_validate(trabajo)

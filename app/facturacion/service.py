@@ -26,8 +26,12 @@ from app.facturas.models import Factura, FacturaEstado
 from app.lecturas import service as lecturas_service
 from app.tarifas import service as tarifas_service
 from app.tenancy import service as tenancy_service
+from app.trabajos import service as trabajos_service
+from app.trabajos.models import Trabajo
+from app.trabajos.queue import JobQueue
 
 FACTURA_COUNTER = "factura"
+TIPO_FACTURACION = "facturacion"
 SIN_HISTORIAL = ("sin lectura del periodo y sin consumos medidos anteriores para estimar "
                  "(art. 146)")
 PRIMERA_LECTURA = ("primera lectura del medidor: sin lectura anterior ni consumos medidos "
@@ -64,6 +68,43 @@ async def list_periodos(session: AsyncSession, tenant_id: TenantId,
     return await PeriodoRepository(session, tenant_id).list_page(params)
 
 
+async def _facturable(session: AsyncSession, tenant_id: TenantId, periodo: str,
+                      ) -> tuple[Periodo, dict[str, Any]]:
+    """The period and its tariffs, when it can be billed now: it exists (404), the periods
+    before it are billed (409), and every service it bills has a tariff (422)."""
+    periodos = PeriodoRepository(session, tenant_id)
+    period = await periodos.by_periodo(periodo)
+    if period is None:
+        raise NotFound(f"No periodo {periodo} in this tenant: create it first "
+                       "(POST /api/periodos).")
+    if (earlier := await periodos.first_unbilled_before(periodo)) is not None:
+        # A later period billed first would be carried into the earlier one's balances.
+        raise Conflict(f"Periodo {earlier} is created and not billed yet: periods bill in "
+                       f"order, bill {earlier} first.", periodo_pendiente=earlier)
+    day = last_day(periodo)
+    tarifas = await tarifas_service.vigentes(session, tenant_id, day)
+    needed = await periodos.services_to_bill(periodo)
+    if missing := [s for s, accounts in needed.items() if accounts and s not in tarifas]:
+        raise UnprocessableEntity(
+            f"No tariff valid on {day.isoformat()} for: {', '.join(missing)}. Nothing was "
+            "billed.", missing_tarifas=missing)
+    return period, tarifas
+
+
+async def solicitar_facturacion(session: AsyncSession, tenant_id: TenantId, periodo: str,
+                                queue: JobQueue, *, actor_id: uuid.UUID | None,
+                                ) -> tuple[Trabajo, bool]:
+    """Queues the billing run of the period as a job (checked now, so a run that cannot
+    start is refused at once); while one is queued or running, that one is the answer."""
+    await _facturable(session, tenant_id, periodo)
+    trabajo, nuevo = await trabajos_service.solicitar(
+        session, tenant_id, tipo=TIPO_FACTURACION, parametros={"periodo": periodo},
+        clave=f"{TIPO_FACTURACION}:{periodo}", solicitado_por=actor_id)
+    if nuevo:
+        await queue.encolar(session, tenant_id, trabajo)
+    return trabajo, nuevo
+
+
 async def run(session: AsyncSession, tenant_id: TenantId, periodo: str,
               progress: Callable[[str], None] = lambda _step: None, *,
               set_based: bool | None = None) -> ResumenFacturacion:
@@ -76,23 +117,9 @@ async def run(session: AsyncSession, tenant_id: TenantId, periodo: str,
     run both on PostgreSQL and compare them).
     """
     periodos = PeriodoRepository(session, tenant_id)
-    period = await periodos.by_periodo(periodo)
-    if period is None:
-        raise NotFound(f"No periodo {periodo} in this tenant: create it first "
-                       "(POST /api/periodos).")
     ultimo = await lock_counter(session, tenant_id, FACTURA_COUNTER)
-    if (earlier := await periodos.first_unbilled_before(periodo)) is not None:
-        # A later period billed first would be carried into the earlier one's balances.
-        raise Conflict(f"Periodo {earlier} is created and not billed yet: periods bill in "
-                       f"order, bill {earlier} first.", periodo_pendiente=earlier)
+    period, tarifas = await _facturable(session, tenant_id, periodo)  # again, under the lock
     tenant = await tenancy_service.get(session, tenant_id)
-    day = last_day(periodo)
-    tarifas = await tarifas_service.vigentes(session, tenant_id, day)
-    needed = await periodos.services_to_bill(periodo)
-    if missing := [s for s, accounts in needed.items() if accounts and s not in tarifas]:
-        raise UnprocessableEntity(
-            f"No tariff valid on {day.isoformat()} for: {', '.join(missing)}. Nothing was "
-            "billed.", missing_tarifas=missing)
     ya_facturadas = await periodos.count_billed(periodo)
     params = RunParams(
         tenant_id=tenant_id, periodo=periodo, fecha_expedicion=period.fecha_expedicion,

@@ -71,3 +71,60 @@ async def cancelar(session: AsyncSession, tenant_id: TenantId,
     trabajo.terminado_at = clock.now()
     await session.flush()
     return trabajo
+
+
+# The runner's steps. Each runs in a unit of work of its own, so what a job has done is
+# visible while it runs and stays when it fails.
+
+async def iniciar(session: AsyncSession, tenant_id: TenantId,
+                  trabajo_id: uuid.UUID) -> Trabajo | None:
+    """Marks the job running; None when there is nothing to run (cancelled, or finished by an
+    earlier delivery of the same job)."""
+    trabajo = await TrabajoRepository(session, tenant_id).get_for_update(trabajo_id)
+    if trabajo is None or trabajo.estado not in (TrabajoEstado.en_cola,
+                                                 TrabajoEstado.ejecutando):
+        return None
+    # ejecutando already: a worker died running it and the queue gave it to another.
+    trabajo.estado = TrabajoEstado.ejecutando
+    trabajo.intentos += 1
+    trabajo.iniciado_at = clock.now()
+    trabajo.error = None
+    await session.flush()
+    return trabajo
+
+
+async def avanzar(session: AsyncSession, tenant_id: TenantId, trabajo_id: uuid.UUID, *,
+                  hechos: int | None = None, total: int | None = None,
+                  paso: str | None = None) -> None:
+    trabajo = await get(session, tenant_id, trabajo_id)
+    if hechos is not None:
+        trabajo.hechos = hechos
+    if total is not None:
+        trabajo.total = total
+    if paso is not None:
+        trabajo.paso = paso
+    await session.flush()
+
+
+async def terminar(session: AsyncSession, tenant_id: TenantId, trabajo_id: uuid.UUID,
+                   resultado: dict[str, Any]) -> None:
+    trabajo = await get(session, tenant_id, trabajo_id)
+    trabajo.estado = TrabajoEstado.terminado
+    trabajo.resultado = resultado
+    trabajo.paso = None
+    trabajo.terminado_at = clock.now()
+    await session.flush()
+
+
+async def fallar(session: AsyncSession, tenant_id: TenantId, trabajo_id: uuid.UUID,
+                 error: dict[str, Any], *, definitivo: bool) -> None:
+    """Records the error; the job is fallido, or queued again when it will be retried."""
+    trabajo = await get(session, tenant_id, trabajo_id)
+    trabajo.error = error
+    trabajo.paso = None
+    if definitivo:
+        trabajo.estado = TrabajoEstado.fallido
+        trabajo.terminado_at = clock.now()
+    else:
+        trabajo.estado = TrabajoEstado.en_cola
+    await session.flush()

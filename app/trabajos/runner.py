@@ -1,0 +1,87 @@
+"""Running a job: the handler its tipo names, between the steps that the trabajos row records.
+
+Domains register a handler per tipo (`@handler("facturacion")`); `app.jobs` imports them, so a
+worker knows every kind. A handler gets the job's context and parameters and returns its
+result (JSON); what it writes it writes in its own units of work.
+"""
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from app.core.db import Database
+from app.core.errors import AppError, problem_body
+from app.core.tenant import TenantId
+from app.trabajos import service
+
+logger = logging.getLogger("app.jobs")
+
+
+@dataclass(frozen=True)
+class Contexto:
+    database: Database
+    tenant_id: TenantId
+    trabajo_id: uuid.UUID
+
+    async def avanzar(self, *, hechos: int | None = None, total: int | None = None,
+                      paso: str | None = None) -> None:
+        """Progress, committed at once so the API shows it while the job runs."""
+        async with self.database.session(self.tenant_id) as session:
+            await service.avanzar(session, self.tenant_id, self.trabajo_id, hechos=hechos,
+                                  total=total, paso=paso)
+
+
+Handler = Callable[[Contexto, dict[str, Any]], Awaitable[dict[str, Any]]]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def handler(tipo: str) -> Callable[[Handler], Handler]:
+    def register(function: Handler) -> Handler:
+        _HANDLERS[tipo] = function
+        return function
+    return register
+
+
+def _problem(exc: BaseException) -> dict[str, Any]:
+    if isinstance(exc, AppError):
+        return problem_body(exc.status, exc.detail, type_slug=exc.type_slug, **exc.extensions)
+    # No message: it may hold SQL or data; the log has it.
+    return problem_body(500, f"The job failed with an unexpected error ({type(exc).__name__}); "
+                        "it has been logged.", type_slug="internal-error")
+
+
+async def ejecutar(database: Database, tenant_id: TenantId, trabajo_id: uuid.UUID, *,
+                   ultimo_intento: bool = True) -> None:
+    """Runs the job once. A rule the job breaks (an AppError) fails it for good; any other
+    error is raised again after it is recorded, unless this was the last attempt, so the
+    queue retries it."""
+    async with database.session(tenant_id) as session:
+        trabajo = await service.iniciar(session, tenant_id, trabajo_id)
+        if trabajo is None:
+            return
+        tipo, parametros = trabajo.tipo, dict(trabajo.parametros)
+    contexto = Contexto(database, tenant_id, trabajo_id)
+    try:
+        run = _HANDLERS[tipo]
+        resultado = await run(contexto, parametros)
+    except AppError as exc:
+        await _fallar(database, tenant_id, trabajo_id, exc, definitivo=True)
+        return
+    except Exception as exc:
+        logger.exception("job failed", extra={"tenant": tenant_id, "trabajo": str(trabajo_id),
+                                              "tipo": tipo})
+        await _fallar(database, tenant_id, trabajo_id, exc, definitivo=ultimo_intento)
+        if not ultimo_intento:
+            raise
+        return
+    async with database.session(tenant_id) as session:
+        await service.terminar(session, tenant_id, trabajo_id, resultado)
+
+
+async def _fallar(database: Database, tenant_id: TenantId, trabajo_id: uuid.UUID,
+                  exc: BaseException, *, definitivo: bool) -> None:
+    async with database.session(tenant_id) as session:
+        await service.fallar(session, tenant_id, trabajo_id, _problem(exc),
+                             definitivo=definitivo)

@@ -1,0 +1,96 @@
+"""Jobs through the real queue: the API queues a billing run in PostgreSQL, and a worker
+process (`python -m app worker`) takes it and runs it."""
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from app.core.tenant import TenantId
+from app.main import create_app
+from app.users.models import Role
+from tests.helpers import api_client
+from tests.test_concurrency import committed  # noqa: F401  (a fixture: a committed tenant)
+
+pytestmark = pytest.mark.postgres
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def worker_process(settings) -> Iterator[subprocess.Popen]:
+    env = os.environ | {"DATABASE_URL": settings.database_url, "ENVIRONMENT": "development",
+                        "LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen([sys.executable, "-m", "app", "worker", "--concurrency", "1"],
+                               env=env, cwd=ROOT)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+async def wait_until_done(client, headers, location: str, seconds: float = 60) -> dict:
+    for _ in range(int(seconds / 0.2)):
+        trabajo = (await client.get(location, headers=headers)).json()
+        if trabajo["estado"] in ("terminado", "fallido", "cancelado"):
+            return trabajo
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"the job did not end in {seconds} s: {trabajo}")
+
+
+@pytest.fixture
+async def queued_app(committed, settings):  # noqa: F811
+    database, world = committed
+    app = create_app(settings.model_copy(update={"jobs_in_process": False}), database)
+    try:
+        yield app, database, world
+    finally:
+        async with database.session(TenantId(world.slug)) as session:
+            await session.execute(text("DELETE FROM procrastinate_jobs "
+                                       "WHERE args->>'tenant_id' = :t"), {"t": world.slug})
+
+
+async def test_a_billing_run_queued_by_the_api_is_run_by_a_worker(queued_app, settings):
+    app, _database, world = queued_app
+    admin = world.headers(Role.admin)
+    async with api_client(app) as client:
+        queued = await client.post("/api/periodos/2026-10/facturar", headers=admin)
+        again = await client.post("/api/periodos/2026-10/facturar", headers=admin)
+        assert (queued.status_code, again.status_code) == (202, 202)
+        assert queued.json()["estado"] == "en_cola"
+        assert again.json()["id"] == queued.json()["id"]  # one job for one period
+        with worker_process(settings):
+            trabajo = await wait_until_done(client, admin, queued.headers["location"])
+        facturas = (await client.get("/api/facturas", headers=admin)).json()
+    assert trabajo["estado"] == "terminado", trabajo
+    assert trabajo["resultado"]["facturas_emitidas"] == 2
+    assert (trabajo["hechos"], trabajo["total"], trabajo["intentos"]) == (2, 2, 1)
+    assert trabajo["iniciado_at"] and trabajo["terminado_at"] and trabajo["error"] is None
+    assert facturas["total"] == 2
+
+
+async def test_a_run_that_breaks_a_rule_fails_with_its_problem_and_bills_nobody(
+        queued_app, settings):
+    app, database, world = queued_app
+    admin = world.headers(Role.admin)
+    async with api_client(app) as client:
+        queued = await client.post("/api/periodos/2026-10/facturar", headers=admin)
+        assert queued.status_code == 202
+        async with database.session(TenantId(world.slug)) as session:  # after it was queued
+            await session.execute(text("DELETE FROM tarifa_factores"))
+            await session.execute(text("DELETE FROM tarifas"))
+        with worker_process(settings):
+            trabajo = await wait_until_done(client, admin, queued.headers["location"])
+        facturas = (await client.get("/api/facturas", headers=admin)).json()
+    assert trabajo["estado"] == "fallido", trabajo
+    assert trabajo["error"]["status"] == 422
+    assert "No tariff" in trabajo["error"]["detail"]
+    assert trabajo["intentos"] == 1  # a broken rule is not retried
+    assert facturas["total"] == 0
