@@ -138,11 +138,14 @@ def worker(args: argparse.Namespace) -> None:
     async def run() -> None:
         database = Database(create_engine(settings.database_url,
                                           pool_size=max(2, args.concurrency)))
-        app = worker_app(database, settings.database_url, attempts=settings.job_attempts)
+        stalled = settings.job_stalled_seconds
+        app = worker_app(database, settings.database_url, attempts=settings.job_attempts,
+                         stalled_seconds=stalled)
         try:
             async with app.open_async():
-                await app.run_worker_async(queues=queues, concurrency=args.concurrency,
-                                           name=args.name)
+                await app.run_worker_async(
+                    queues=queues, concurrency=args.concurrency, name=args.name,
+                    update_heartbeat_interval=stalled / 3, stalled_worker_timeout=stalled)
         finally:
             await database.dispose()
 

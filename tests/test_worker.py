@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import text
 
@@ -24,25 +25,31 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
-def worker_process(settings) -> Iterator[subprocess.Popen]:
+def worker_process(settings, stalled_seconds: float = 30) -> Iterator[subprocess.Popen]:
     env = os.environ | {"DATABASE_URL": settings.database_url, "ENVIRONMENT": "development",
-                        "LOG_LEVEL": "WARNING"}
+                        "LOG_LEVEL": "WARNING", "JOB_STALLED_SECONDS": str(stalled_seconds)}
     process = subprocess.Popen([sys.executable, "-m", "app", "worker", "--concurrency", "1"],
                                env=env, cwd=ROOT)
     try:
         yield process
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
 
 
-async def wait_until_done(client, headers, location: str, seconds: float = 60) -> dict:
+async def wait_until(client, headers, location: str, estados: tuple[str, ...],
+                     seconds: float = 60) -> dict:
     for _ in range(int(seconds / 0.2)):
         trabajo = (await client.get(location, headers=headers)).json()
-        if trabajo["estado"] in ("terminado", "fallido", "cancelado"):
+        if trabajo["estado"] in estados:
             return trabajo
         await asyncio.sleep(0.2)
-    raise AssertionError(f"the job did not end in {seconds} s: {trabajo}")
+    raise AssertionError(f"the job was not {estados} within {seconds} s: {trabajo}")
+
+
+async def wait_until_done(client, headers, location: str) -> dict:
+    return await wait_until(client, headers, location, ("terminado", "fallido", "cancelado"))
 
 
 @pytest.fixture
@@ -94,3 +101,28 @@ async def test_a_run_that_breaks_a_rule_fails_with_its_problem_and_bills_nobody(
     assert "No tariff" in trabajo["error"]["detail"]
     assert trabajo["intentos"] == 1  # a broken rule is not retried
     assert facturas["total"] == 0
+
+
+async def test_a_run_whose_worker_is_killed_runs_again_whole(queued_app, settings):
+    app, _database, world = queued_app
+    admin = world.headers(Role.admin)
+    dsn = settings.database_url.replace("postgresql+psycopg://", "postgresql://")
+    async with api_client(app) as client:
+        queued = await client.post("/api/periodos/2026-10/facturar", headers=admin)
+        location = queued.headers["location"]
+        # Another transaction holds the invoice counter: the run starts, then waits for it.
+        async with await psycopg.AsyncConnection.connect(dsn) as blocker:
+            await blocker.execute("SELECT set_config('app.tenant_id', %s, true)", (world.slug,))
+            await blocker.execute("INSERT INTO consecutivos (tenant_id, nombre, ultimo) "
+                                  "VALUES (%s, 'factura', 0)", (world.slug,))
+            with worker_process(settings, stalled_seconds=2) as first:
+                await wait_until(client, admin, location, ("ejecutando",))
+                first.kill()  # SIGKILL, mid-run
+                first.wait(timeout=30)
+            await blocker.rollback()
+        with worker_process(settings, stalled_seconds=2):
+            trabajo = await wait_until_done(client, admin, location)
+        facturas = (await client.get("/api/facturas", headers=admin)).json()["items"]
+    assert trabajo["estado"] == "terminado", trabajo
+    assert trabajo["intentos"] == 2  # the dead worker's attempt, then the whole run again
+    assert sorted(f["numero"] for f in facturas) == [1, 2]  # nobody billed twice, no gap

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     # Unset: in-process on SQLite, the queue on PostgreSQL.
     jobs_in_process: bool | None = None
     job_attempts: int = Field(default=3, ge=1, le=20)  # a job that fails is retried up to this
+    # A worker silent this long is dead: the jobs it was running are queued again.
+    job_stalled_seconds: float = Field(default=30.0, ge=1.0)
     # A billing period may be created ahead of time, but its issue date at most this far off.
     max_issue_days_ahead: int = Field(default=62, ge=0, le=366)
 

@@ -97,8 +97,14 @@ def conninfo(database_url: str) -> str:
     return database_url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
-def worker_app(database: Database, database_url: str, *, attempts: int) -> Any:
-    """The procrastinate app of a worker: one task that runs a trabajo by its key."""
+RETRY_STALLED_TASK = "reintentar_trabajos_atascados"
+
+
+def worker_app(database: Database, database_url: str, *, attempts: int,
+               stalled_seconds: float) -> Any:
+    """The procrastinate app of a worker: the task that runs a trabajo by its key, and the
+    periodic one that queues again the jobs of a worker that died (no heartbeat for
+    `stalled_seconds`), which then run again from the start."""
     import procrastinate
 
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(
@@ -109,5 +115,18 @@ def worker_app(database: Database, database_url: str, *, attempts: int) -> Any:
     async def ejecutar_trabajo(context: Any, tenant_id: str, trabajo_id: str) -> None:
         await ejecutar(database, TenantId(tenant_id), uuid.UUID(trabajo_id),
                        ultimo_intento=context.job.attempts + 1 >= attempts)
+
+    # A sixth cron column is seconds. The queue's periodic table makes it fire once however
+    # many workers run it.
+    every = max(1, int(stalled_seconds // 2))
+
+    @app.periodic(cron=f"* * * * * */{every}")
+    @app.task(name=RETRY_STALLED_TASK, queue="mantenimiento",
+              queueing_lock=RETRY_STALLED_TASK)
+    async def reintentar_atascados(timestamp: int) -> None:
+        for job in await app.job_manager.get_stalled_jobs(
+                seconds_since_heartbeat=stalled_seconds):
+            logger.warning("retrying a job whose worker died", extra={"job": job.id})
+            await app.job_manager.retry_job(job)
 
     return app
