@@ -1,5 +1,6 @@
 """The application factory."""
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -66,7 +67,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             # request.
             gc.collect()
             gc.freeze()
+        programador = None
+        if in_process is not None and settings.environment != "test":
+            programador = asyncio.create_task(in_process.programador())
         yield
+        if programador is not None:
+            programador.cancel()
         if in_process is not None:
             await in_process.idle()  # jobs started here end before their database closes
         if owns_renderer:

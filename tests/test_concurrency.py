@@ -3,13 +3,14 @@
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import httpx
 import pytest
 from sqlalchemy import select, text
 
+from app.core import clock
 from app.core.db import Database, create_engine
 from app.core.tenant import ResolvedTenant, TenantId
 from app.facturacion import service as facturacion_service
@@ -24,6 +25,8 @@ from app.pqrs.schemas import PqrCreate
 from app.tarifas import service as tarifas_service
 from app.tarifas.schemas import TarifaCreate
 from app.trabajos import service as trabajos_service
+from app.trabajos.queue import WorkerQueue
+from app.trabajos.runner import disparar_programaciones
 from app.users.models import Role
 from tests.billing_helpers import ACUEDUCTO, ALCANTARILLADO
 from tests.factories import TenantWorld, make_tenant
@@ -31,9 +34,9 @@ from tests.factories import TenantWorld, make_tenant
 pytestmark = pytest.mark.postgres
 
 TENANT_TABLES_IN_DELETE_ORDER = (
-    "trabajos", "pqr_eventos", "pqrs", "factura_pdfs", "pagos", "notas_credito", "factura_lineas",
-    "facturas", "lecturas", "periodos", "tarifa_factores", "tarifas", "consecutivos",
-    "users", "clientes",
+    "trabajos", "programaciones", "pqr_eventos", "pqrs", "factura_pdfs", "pagos",
+    "notas_credito", "factura_lineas", "facturas", "lecturas", "periodos", "tarifa_factores",
+    "tarifas", "consecutivos", "users", "clientes",
 )
 
 
@@ -139,3 +142,26 @@ async def test_two_requests_for_the_same_work_at_once_get_one_job(committed):
 
     first, second = await asyncio.gather(ask(), ask())
     assert first == second
+
+
+async def test_two_schedulers_at_once_queue_a_due_schedule_once(committed):
+    database, world = committed
+    tenant_id = TenantId(world.slug)
+    async with database.session(tenant_id) as session:
+        programacion = await trabajos_service.programar(
+            session, tenant_id, tipo="facturacion", parametros={"periodo": "2026-10"},
+            cron="0 6 * * *", zona_horaria="America/Bogota", now=clock.now())
+        programacion.proxima_ejecucion = clock.now() - timedelta(minutes=1)
+    try:
+        queued = await asyncio.gather(disparar_programaciones(database, WorkerQueue()),
+                                      disparar_programaciones(database, WorkerQueue()))
+        assert sorted(queued) == [0, 1]
+        async with database.session(tenant_id) as session:
+            jobs = await session.scalar(text(
+                "SELECT count(*) FROM procrastinate_jobs WHERE args->>'tenant_id' = :t"),
+                {"t": world.slug})
+        assert jobs == 1
+    finally:
+        async with database.session(tenant_id) as session:
+            await session.execute(text("DELETE FROM procrastinate_jobs "
+                                       "WHERE args->>'tenant_id' = :t"), {"t": world.slug})

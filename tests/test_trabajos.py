@@ -1,10 +1,16 @@
 """Jobs of a tenant: one job per piece of work at a time, read and cancelled through the API."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
+from app.core import clock
+from app.core.errors import UnprocessableEntity
 from app.core.pagination import PageParams
 from app.core.tenant import TenantId
 from app.trabajos import service as trabajos_service
+from app.trabajos.models import Programacion
+from app.trabajos.runner import disparar_programaciones
 from app.users.models import Role
 from tests.helpers import assert_problem
 
@@ -76,3 +82,49 @@ async def test_a_job_of_a_request_that_rolls_back_never_runs(app, database, tena
     async with database.session(tenant_id) as session:
         _, total = await trabajos_service.list_page(session, tenant_id, PageParams())
     assert total == 0
+
+
+# Schedules.
+
+def test_a_schedule_is_read_in_its_time_zone():
+    # Friday 2026-11-20 10:00 in Bogotá (UTC-5): the next 06:00 there is Saturday's.
+    after = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+    assert trabajos_service.siguiente("0 6 * * *", "America/Bogota", after) == datetime(
+        2026, 11, 21, 11, 0, tzinfo=UTC)
+    assert trabajos_service.siguiente("0 6 * * *", "UTC", after) == datetime(
+        2026, 11, 21, 6, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("cron", ["every day", "0 6 * *", "61 * * * *", "* * * * * */5"])
+async def test_a_schedule_needs_a_five_field_cron(database, tenant_a, cron):
+    tenant_id = TenantId(tenant_a.slug)
+    with pytest.raises(UnprocessableEntity):
+        async with database.session(tenant_id) as session:
+            await trabajos_service.programar(session, tenant_id, tipo="facturacion",
+                                             parametros={}, cron=cron,
+                                             zona_horaria="America/Bogota", now=clock.now())
+
+
+async def test_a_due_schedule_queues_its_job_once_and_moves_on(app, database, tenant_a):
+    tenant_id, queue = TenantId(tenant_a.slug), app.state.job_queue
+    async with database.session(tenant_id) as session:
+        programacion = await trabajos_service.programar(
+            session, tenant_id, tipo="facturacion", parametros={"periodo": "2026-10"},
+            cron="0 6 * * *", zona_horaria="America/Bogota", now=clock.now())
+        assert programacion.proxima_ejecucion > clock.now()
+        assert await trabajos_service.disparar_vencidas(session, tenant_id, queue,
+                                                        clock.now()) == 0  # not due yet
+        programacion.proxima_ejecucion = clock.now() - timedelta(minutes=1)
+    assert await disparar_programaciones(database, queue) == 1
+    await queue.idle()  # (the tests' sessions share one connection: one thing at a time)
+    assert await disparar_programaciones(database, queue) == 0  # moved to tomorrow 06:00
+    async with database.session(tenant_id) as session:
+        trabajos, total = await trabajos_service.list_page(session, tenant_id, PageParams())
+        programacion = await session.get(Programacion, (tenant_id, programacion.id))
+    assert total == 1
+    assert trabajos[0].clave == f"programacion:{programacion.id}"
+    assert trabajos[0].estado == "fallido"  # it ran: this tenant has no periodo 2026-10
+    assert trabajos[0].error["status"] == 404
+    assert programacion.ultima_ejecucion is not None
+    assert programacion.proxima_ejecucion == trabajos_service.siguiente(
+        "0 6 * * *", "America/Bogota", programacion.ultima_ejecucion)

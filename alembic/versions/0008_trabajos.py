@@ -1,5 +1,6 @@
-"""Jobs: the tenant's `trabajos` (what users see of work that outlives a request) and, on
-PostgreSQL, the job queue's own tables (procrastinate's schema).
+"""Jobs: the tenant's `trabajos` (what users see of work that outlives a request) and
+`programaciones` (jobs on a schedule) and, on PostgreSQL, the job queue's own tables
+(procrastinate's schema).
 
 Revision ID: 0008_trabajos
 Revises: 0007_order_interest
@@ -19,6 +20,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 ACTIVE = "estado IN ('en_cola', 'ejecutando')"
+TENANT_TABLES = ("trabajos", "programaciones")
 
 
 def upgrade() -> None:
@@ -54,9 +56,29 @@ def upgrade() -> None:
     op.create_index("ix_trabajos_activo_por_clave", "trabajos", ["tenant_id", "clave"],
                     unique=True, postgresql_where=sa.text(ACTIVE), sqlite_where=sa.text(ACTIVE))
     op.create_index("ix_trabajos_tenant_id_created_at", "trabajos", ["tenant_id", "created_at"])
+    op.create_table(
+        "programaciones",
+        sa.Column("tenant_id", sa.String(63), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("tipo", sa.String(40), nullable=False),
+        sa.Column("parametros", sa.JSON(), nullable=False),
+        sa.Column("cron", sa.String(100), nullable=False),
+        sa.Column("zona_horaria", sa.String(64), nullable=False),
+        sa.Column("activo", sa.Boolean(), nullable=False),
+        sa.Column("ultima_ejecucion", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("proxima_ejecucion", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_programaciones")),
+        sa.ForeignKeyConstraint(["tenant_id"], ["tenants.id"],
+                                name=op.f("fk_programaciones_tenant_id_tenants")),
+    )
+    op.create_index("ix_programaciones_tenant_id_proxima", "programaciones",
+                    ["tenant_id", "proxima_ejecucion"])
     if op.get_bind().dialect.name == "postgresql":
-        for statement in enable_tenant_rls_sql("trabajos"):
-            op.execute(statement)
+        for table in TENANT_TABLES:
+            for statement in enable_tenant_rls_sql(table):
+                op.execute(statement)
         # The queue's tables, types and functions, as the library ships them.
         _run_script(SchemaManager.get_schema())
 
@@ -89,6 +111,8 @@ def _run_script(script: str) -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         _run_script(DROP_QUEUE)
-        for statement in disable_tenant_rls_sql("trabajos"):
-            op.execute(statement)
+        for table in TENANT_TABLES:
+            for statement in disable_tenant_rls_sql(table):
+                op.execute(statement)
+    op.drop_table("programaciones")
     op.drop_table("trabajos")

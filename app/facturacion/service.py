@@ -28,7 +28,7 @@ from app.tarifas import service as tarifas_service
 from app.tenancy import service as tenancy_service
 from app.trabajos import service as trabajos_service
 from app.trabajos.models import Trabajo
-from app.trabajos.queue import JobQueue
+from app.trabajos.service import JobQueue
 
 FACTURA_COUNTER = "factura"
 TIPO_FACTURACION = "facturacion"

@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from app.core.pagination import PageParams
-from app.tenancy.models import Tenant
+from app.tenancy.models import Tenant, TenantEstado
 
 
 class TenantsRepository:
@@ -27,6 +27,11 @@ class TenantsRepository:
 
     async def flush(self) -> None:
         await self.session.flush()
+
+    async def ids_activos(self) -> list[str]:
+        return list((await self.session.scalars(
+            select(Tenant.id).where(Tenant.estado == TenantEstado.activo).order_by(Tenant.id)
+        )).all())
 
     async def list_page(self, params: PageParams) -> tuple[Sequence[Tenant], int]:
         total = await self.session.scalar(select(func.count()).select_from(Tenant)) or 0

@@ -53,6 +53,11 @@ async def get(session: AsyncSession, slug: str, *, with_logo: bool = False) -> T
     return tenant
 
 
+async def ids_activos(session: AsyncSession) -> list[TenantId]:
+    """The tenants that are not suspended (the platform's view: a session with no tenant)."""
+    return [TenantId(slug) for slug in await TenantsRepository(session).ids_activos()]
+
+
 async def list_page(session: AsyncSession, params: PageParams) -> tuple[Sequence[Tenant], int]:
     return await TenantsRepository(session).list_page(params)
 

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from app.trabajos.queue import JobQueue
+from app.trabajos.service import JobQueue
 
 
 async def get_job_queue(request: Request) -> JobQueue:

@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     ForeignKeyConstraint,
     Index,
@@ -62,3 +63,21 @@ class Trabajo(TenantScoped, UUIDKeyed, Timestamped, Base):
     solicitado_por: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     iniciado_at: Mapped[datetime | None]
     terminado_at: Mapped[datetime | None]
+
+
+class Programacion(TenantScoped, UUIDKeyed, Timestamped, Base):
+    """A job that runs on a schedule: a cron expression read in a time zone (the tenant's by
+    default). The scheduler queues it when `proxima_ejecucion` comes and moves that on."""
+
+    __tablename__ = "programaciones"
+    __table_args__ = (
+        Index("ix_programaciones_tenant_id_proxima", "tenant_id", "proxima_ejecucion"),
+    )
+
+    tipo: Mapped[str] = mapped_column(String(40))
+    parametros: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    cron: Mapped[str] = mapped_column(String(100))
+    zona_horaria: Mapped[str] = mapped_column(String(64))
+    activo: Mapped[bool] = mapped_column(Boolean, default=True)
+    ultima_ejecucion: Mapped[datetime | None]
+    proxima_ejecucion: Mapped[datetime]

@@ -9,7 +9,7 @@ import asyncio
 import json
 import logging
 import uuid
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,17 +18,12 @@ from sqlalchemy.orm import Session
 from app.core.db import Database
 from app.core.tenant import TenantId
 from app.trabajos.models import Trabajo
-from app.trabajos.runner import ejecutar
+from app.trabajos.runner import disparar_programaciones, ejecutar
 
 logger = logging.getLogger("app.jobs")
 
 TASK_NAME = "ejecutar_trabajo"
 _PENDING = "trabajos_por_iniciar"
-
-
-class JobQueue(Protocol):
-    async def encolar(self, session: AsyncSession, tenant_id: TenantId,
-                      trabajo: Trabajo) -> None: ...
 
 
 def task_args(tenant_id: TenantId, trabajo_id: uuid.UUID) -> dict[str, str]:
@@ -75,6 +70,16 @@ class InProcessQueue:
         except Exception:  # recorded on the job by ejecutar when it could be
             logger.exception("in-process job crashed", extra={"trabajo": str(trabajo_id)})
 
+    async def programador(self, every_seconds: float = 60) -> None:
+        """The schedules, from this process (the embedded default has no worker): checked
+        every minute until cancelled."""
+        while True:
+            try:
+                await disparar_programaciones(self._database, self)
+            except Exception:
+                logger.exception("firing the schedules failed")
+            await asyncio.sleep(every_seconds)
+
     async def idle(self) -> None:
         """Waits until every job started here has ended."""
         while self._running:
@@ -98,6 +103,7 @@ def conninfo(database_url: str) -> str:
 
 
 RETRY_STALLED_TASK = "reintentar_trabajos_atascados"
+SCHEDULES_TASK = "disparar_programaciones"
 
 
 def worker_app(database: Database, database_url: str, *, attempts: int,
@@ -128,5 +134,10 @@ def worker_app(database: Database, database_url: str, *, attempts: int,
                 seconds_since_heartbeat=stalled_seconds):
             logger.warning("retrying a job whose worker died", extra={"job": job.id})
             await app.job_manager.retry_job(job)
+
+    @app.periodic(cron="* * * * *")
+    @app.task(name=SCHEDULES_TASK, queue="mantenimiento", queueing_lock=SCHEDULES_TASK)
+    async def disparar(timestamp: int) -> None:
+        await disparar_programaciones(database, WorkerQueue())
 
     return app

@@ -1,8 +1,9 @@
 from collections.abc import Sequence
+from datetime import datetime
 
 from app.core.pagination import PageParams
 from app.core.repository import TenantRepository
-from app.trabajos.models import ACTIVE_ESTADOS, Trabajo
+from app.trabajos.models import ACTIVE_ESTADOS, Programacion, Trabajo
 
 
 class TrabajoRepository(TenantRepository[Trabajo]):
@@ -21,3 +22,15 @@ class TrabajoRepository(TenantRepository[Trabajo]):
         if estado is not None:
             statement = statement.where(Trabajo.estado == estado)
         return await self.page(statement, params)
+
+
+class ProgramacionRepository(TenantRepository[Programacion]):
+    model = Programacion
+
+    async def vencidas(self, now: datetime) -> Sequence[Programacion]:
+        """Active schedules due at `now`, locked; one that another scheduler holds is skipped
+        (it is firing it)."""
+        return (await self.session.scalars(
+            self.select().where(Programacion.activo, Programacion.proxima_ejecucion <= now)
+            .order_by(Programacion.proxima_ejecucion)
+            .with_for_update(skip_locked=True))).all()

@@ -11,10 +11,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from app.core import clock
 from app.core.db import Database
 from app.core.errors import AppError, problem_body
 from app.core.tenant import TenantId
+from app.tenancy import service as tenancy_service
 from app.trabajos import service
+from app.trabajos.service import JobQueue
 
 logger = logging.getLogger("app.jobs")
 
@@ -85,3 +88,21 @@ async def _fallar(database: Database, tenant_id: TenantId, trabajo_id: uuid.UUID
     async with database.session(tenant_id) as session:
         await service.fallar(session, tenant_id, trabajo_id, _problem(exc),
                              definitivo=definitivo)
+
+
+async def disparar_programaciones(database: Database, queue: JobQueue) -> int:
+    """Queues the jobs of every tenant's schedules that are due now; the jobs queued. Each
+    tenant in a unit of work of its own (its row-level security), so one tenant's failure
+    does not hold back the others'."""
+    async with database.session() as session:
+        tenants = await tenancy_service.ids_activos(session)
+    disparadas = 0
+    for tenant_id in tenants:
+        try:
+            async with database.session(tenant_id) as session:
+                disparadas += await service.disparar_vencidas(session, tenant_id, queue,
+                                                              clock.now())
+        except Exception:
+            logger.exception("firing the schedules of a tenant failed",
+                             extra={"tenant": tenant_id})
+    return disparadas

@@ -7,17 +7,27 @@ request that rolls back never exists.
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
+from croniter import croniter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict, NotFound, invalid_fields
 from app.core.pagination import PageParams
 from app.core.tenant import TenantId
-from app.trabajos.models import Trabajo, TrabajoEstado
-from app.trabajos.repository import TrabajoRepository
+from app.trabajos.models import Programacion, Trabajo, TrabajoEstado
+from app.trabajos.repository import ProgramacionRepository, TrabajoRepository
+
+
+class JobQueue(Protocol):
+    """Where a queued job goes (app.trabajos.queue): a worker's queue, or this process."""
+
+    async def encolar(self, session: AsyncSession, tenant_id: TenantId,
+                      trabajo: Trabajo) -> None: ...
 
 
 def not_found() -> NotFound:
@@ -128,3 +138,48 @@ async def fallar(session: AsyncSession, tenant_id: TenantId, trabajo_id: uuid.UU
     else:
         trabajo.estado = TrabajoEstado.en_cola
     await session.flush()
+
+
+# Schedules.
+
+def siguiente(cron: str, zona_horaria: str, after: datetime) -> datetime:
+    """The first time after `after` that the cron expression names, read in the time zone
+    (so "0 6 * * *" is six in the morning there, summer time or not)."""
+    local = after.astimezone(ZoneInfo(zona_horaria))
+    following: datetime = croniter(cron, local).get_next(datetime)
+    return following.astimezone(UTC)
+
+
+def check_cron(cron: str) -> None:
+    if not croniter.is_valid(cron) or len(cron.split()) != 5:
+        raise invalid_fields({"cron": "is not a cron expression of five fields "
+                                      "(minute hour day month weekday)"})
+
+
+async def programar(session: AsyncSession, tenant_id: TenantId, *, tipo: str,
+                    parametros: dict[str, Any], cron: str, zona_horaria: str,
+                    now: datetime) -> Programacion:
+    check_cron(cron)
+    return await ProgramacionRepository(session, tenant_id).add(Programacion(
+        tipo=tipo, parametros=parametros, cron=cron, zona_horaria=zona_horaria, activo=True,
+        proxima_ejecucion=siguiente(cron, zona_horaria, now)))
+
+
+async def disparar_vencidas(session: AsyncSession, tenant_id: TenantId, queue: JobQueue,
+                            now: datetime) -> int:
+    """Queues the jobs of the tenant's schedules due at `now` and moves each to its next
+    time; the jobs queued. A schedule whose last job is still queued or running gets no
+    second one."""
+    disparadas = 0
+    for programacion in await ProgramacionRepository(session, tenant_id).vencidas(now):
+        trabajo, nuevo = await solicitar(
+            session, tenant_id, tipo=programacion.tipo, parametros=dict(programacion.parametros),
+            clave=f"programacion:{programacion.id}")
+        if nuevo:
+            await queue.encolar(session, tenant_id, trabajo)
+            disparadas += 1
+        programacion.ultima_ejecucion = now
+        programacion.proxima_ejecucion = siguiente(programacion.cron,
+                                                   programacion.zona_horaria, now)
+    await session.flush()
+    return disparadas

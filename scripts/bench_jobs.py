@@ -1,0 +1,112 @@
+"""The job path against the direct call, in one run on a scratch database.
+
+    python scripts/bench_jobs.py [--accounts 100000] [--latency-jobs 100]
+
+Needs a PostgreSQL where the --admin-url user is a superuser. It loads a tenant of N accounts
+with two months of readings, starts one worker process (`python -m app worker`), and prints:
+
+- enqueue-to-start latency with an idle worker: jobs queued one after another (a billing run
+  of an already billed period, which bills nobody), from the commit that queues each to the
+  moment the worker marks it running (p50, p99);
+- a billing run of N accounts called directly (the first month) against one queued and run by
+  the worker (the second month, the same accounts): seconds from the request to the end, and
+  the job path's overhead in %.
+"""
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from typing import Any
+
+import psycopg
+from bench_billing import add_periodos, load
+from benchlib import DEFAULT_ADMIN_URL, ROOT, scratch_database
+
+from app.core.db import Database, create_engine
+from app.core.tenant import TenantId
+from app.facturacion import service as facturacion_service
+from app.trabajos import service as trabajos_service
+from app.trabajos.queue import WorkerQueue
+
+TENANT = "bench-jobs"
+FIRST, SECOND = "2026-09", "2026-10"
+
+
+async def queue_run(database: Database, periodo: str) -> tuple[str, float]:
+    async with database.session(TenantId(TENANT)) as session:
+        trabajo, _ = await facturacion_service.solicitar_facturacion(
+            session, TenantId(TENANT), periodo, WorkerQueue(), actor_id=None)
+    return str(trabajo.id), time.perf_counter()  # committed: the worker may take it
+
+
+async def wait_done(database: Database, trabajo_id: str) -> tuple[float, Any]:
+    while True:
+        async with database.session(TenantId(TENANT)) as session:
+            trabajo = await trabajos_service.get(session, TenantId(TENANT), uuid.UUID(trabajo_id))
+        if trabajo.estado in ("terminado", "fallido"):
+            assert trabajo.estado == "terminado", trabajo.error
+            return time.perf_counter(), trabajo
+        await asyncio.sleep(0.01)
+
+
+async def measure(app_url: str, latency_jobs: int) -> None:
+    database = Database(create_engine(app_url))
+    try:
+        began = time.perf_counter()
+        async with database.session(TenantId(TENANT)) as session:
+            direct = await facturacion_service.run(session, TenantId(TENANT), FIRST)
+        direct_s = time.perf_counter() - began
+        trabajo_id, began = await queue_run(database, SECOND)
+        ended, trabajo = await wait_done(database, trabajo_id)
+        job_s = ended - began
+        print(f"billing run of {direct.facturas_emitidas:,} accounts, direct:     "
+              f"{direct_s:7.2f} s")
+        print(f"billing run of {trabajo.resultado['facturas_emitidas']:,} accounts, as a job: "
+              f"{job_s:7.2f} s  (overhead {100 * (job_s - direct_s) / direct_s:+.1f} %)")
+
+        latencies = []
+        for _ in range(latency_jobs):
+            trabajo_id, _ = await queue_run(database, SECOND)  # bills nobody again
+            _, trabajo = await wait_done(database, trabajo_id)
+            latencies.append((trabajo.iniciado_at - trabajo.created_at).total_seconds() * 1000)
+        latencies.sort()
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        print(f"enqueue-to-start latency, idle worker, {latency_jobs} jobs: "
+              f"p50 {statistics.median(latencies):.1f} ms, p99 {p99:.1f} ms")
+    finally:
+        await database.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--latency-jobs", type=int, default=100)
+    args = parser.parse_args()
+    with scratch_database(args.admin_url) as scratch:
+        load(scratch.owner_dsn, TENANT, args.accounts, periodos=(FIRST, SECOND), unread=SECOND)
+        with psycopg.connect(scratch.owner_dsn) as conn:
+            conn.execute("SELECT set_config('app.tenant_id', %s, true)", (TENANT,))
+            add_periodos(conn, TENANT, (FIRST,))
+            conn.execute("ANALYZE")
+            conn.commit()
+        env = os.environ | {"DATABASE_URL": scratch.app_url, "ENVIRONMENT": "development",
+                            "LOG_LEVEL": "WARNING"}
+        worker = subprocess.Popen([sys.executable, "-m", "app", "worker", "--concurrency", "1"],
+                                  env=env, cwd=ROOT)
+        try:
+            time.sleep(2)  # the worker connects and listens
+            asyncio.run(measure(scratch.app_url, args.latency_jobs))
+        finally:
+            worker.terminate()
+            worker.wait(timeout=60)
+
+
+if __name__ == "__main__":
+    main()
