@@ -126,6 +126,7 @@ def worker(args: argparse.Namespace) -> None:
     is running finish first)."""
     from app import jobs  # noqa: F401  (registers every job handler)
     from app.core.logging import configure_logging
+    from app.pdf.renderer import PdfRenderer
     from app.trabajos.queue import worker_app
 
     settings = get_settings()
@@ -139,14 +140,16 @@ def worker(args: argparse.Namespace) -> None:
         database = Database(create_engine(settings.database_url,
                                           pool_size=max(2, args.concurrency)))
         stalled = settings.job_stalled_seconds
+        renderer = PdfRenderer(settings.pdf_workers)
         app = worker_app(database, settings.database_url, attempts=settings.job_attempts,
-                         stalled_seconds=stalled)
+                         stalled_seconds=stalled, recursos={"pdf_renderer": renderer})
         try:
             async with app.open_async():
                 await app.run_worker_async(
                     queues=queues, concurrency=args.concurrency, name=args.name,
                     update_heartbeat_interval=stalled / 3, stalled_worker_timeout=stalled)
         finally:
+            renderer.close()
             await database.dispose()
 
     asyncio.run(run())

@@ -84,7 +84,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     app.state.pdf_renderer = pdf_renderer
-    in_process = InProcessQueue(database) if settings.runs_jobs_in_process else None
+    in_process = (InProcessQueue(database, {"pdf_renderer": pdf_renderer})
+                  if settings.runs_jobs_in_process else None)
     app.state.job_queue = in_process or WorkerQueue()
     app.state.tenant_directory = TenantDirectory(database, settings.tenant_cache_ttl_seconds)
     app.state.login_throttle = LoginThrottle(settings.rate_limit_storage_uri,

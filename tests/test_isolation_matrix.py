@@ -121,6 +121,7 @@ ENDPOINTS = [
     Endpoint("POST", "/api/pqrs/{pqr_id}/cerrar", STAFF, {}, check="/api/pqrs/{pqr_id}"),
     Endpoint("POST", "/api/pqrs/{pqr_id}/recurso", READERS, {"descripcion": "no"},
              check="/api/pqrs/{pqr_id}"),
+    Endpoint("POST", "/api/periodos/{periodo}/pdfs", ADMIN),
     Endpoint("GET", "/api/trabajos", STAFF),
     Endpoint("GET", "/api/trabajos/{trabajo_id}", STAFF, check="/api/trabajos/{trabajo_id}"),
     Endpoint("POST", "/api/trabajos/{trabajo_id}/cancelar", ADMIN,

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from app.core.dates import add_months
 from app.core.tenant import TenantId
+from app.pdf import jobs as pdf_jobs
 from app.pdf import service as pdf_service
 from app.pdf.codigo_pago import FNC1, CodigoPago, gln_is_valid, gs1_check_digit
 from app.pdf.render import pesos, porcentaje
@@ -265,6 +266,26 @@ async def test_render_period_renders_what_is_missing_and_is_safe_to_rerun(
     again = await pdf_service.render_period(database, TenantId(tenant_a.slug), "2026-10",
                                             pdf_renderer)
     assert (again.facturas, again.rendered, again.skipped) == (2, 0, 2)
+
+
+async def test_a_periods_pdfs_are_a_job_rendered_in_parts(client, app, tenant_a, factura,
+                                                           monkeypatch):
+    monkeypatch.setattr(pdf_jobs, "FACTURAS_POR_TRAMO", 1)  # two invoices: two parts
+    await download(client, tenant_a, factura["id"])  # one of the two is stored already
+    admin = tenant_a.headers(Role.admin)
+    queued = await client.post("/api/periodos/2026-10/pdfs", headers=admin)
+    assert queued.status_code == 202, queued.text
+    await app.state.job_queue.idle()
+    trabajo = (await client.get(queued.headers["location"], headers=admin)).json()
+    assert trabajo["estado"] == "terminado", trabajo
+    assert (trabajo["hechos"], trabajo["total"]) == (2, 2)
+    assert trabajo["resultado"] == {"tramos": 2, "tramos_hechos": 2, "facturas": 2,
+                                    "renderizadas": 1}
+    again = await client.post("/api/periodos/2026-10/pdfs", headers=admin)
+    await app.state.job_queue.idle()
+    rerun = (await client.get(again.headers["location"], headers=admin)).json()
+    assert rerun["id"] != trabajo["id"] and rerun["resultado"]["renderizadas"] == 0
+    assert_problem(await client.post("/api/periodos/2031-01/pdfs", headers=admin), 404)
 
 
 # --- branding -----------------------------------------------------------------------------

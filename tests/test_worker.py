@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from app.core.tenant import TenantId
+from app.facturacion import service as facturacion_service
 from app.main import create_app
 from app.users.models import Role
 from tests.helpers import api_client
@@ -126,3 +127,18 @@ async def test_a_run_whose_worker_is_killed_runs_again_whole(queued_app, setting
     assert trabajo["estado"] == "terminado", trabajo
     assert trabajo["intentos"] == 2  # the dead worker's attempt, then the whole run again
     assert sorted(f["numero"] for f in facturas) == [1, 2]  # nobody billed twice, no gap
+
+
+async def test_a_periods_pdfs_are_rendered_by_a_worker(queued_app, settings):
+    app, database, world = queued_app
+    admin = world.headers(Role.admin)
+    async with database.session(TenantId(world.slug)) as session:  # billed directly
+        await facturacion_service.run(session, TenantId(world.slug), "2026-10")
+    async with api_client(app) as client:
+        queued = await client.post("/api/periodos/2026-10/pdfs", headers=admin)
+        assert queued.status_code == 202, queued.text
+        with worker_process(settings):
+            trabajo = await wait_until_done(client, admin, queued.headers["location"])
+    assert trabajo["estado"] == "terminado", trabajo
+    assert (trabajo["hechos"], trabajo["total"]) == (2, 2)
+    assert trabajo["resultado"]["renderizadas"] == 2

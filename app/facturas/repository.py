@@ -121,12 +121,27 @@ class FacturaRepository(TenantRepository[Factura]):
             historial[cliente_id].append((periodo, m3, estimado))
         return historial
 
-    async def del_periodo(self, periodo: str, *, after_numero: int, limit: int
-                          ) -> Sequence[Factura]:
-        """A page of a period's invoices in number order, after `after_numero` (keyset)."""
-        return (await self.session.scalars(
-            self.select().where(Factura.periodo == periodo, Factura.numero > after_numero)
-            .order_by(Factura.numero).limit(limit))).all()
+    async def del_periodo(self, periodo: str, *, after_numero: int, limit: int,
+                          hasta_numero: int | None = None) -> Sequence[Factura]:
+        """A page of a period's invoices in number order, after `after_numero` (keyset) and
+        up to `hasta_numero`."""
+        statement = self.select().where(Factura.periodo == periodo,
+                                        Factura.numero > after_numero)
+        if hasta_numero is not None:
+            statement = statement.where(Factura.numero <= hasta_numero)
+        return (await self.session.scalars(statement.order_by(Factura.numero).limit(limit))
+                ).all()
+
+    async def cortes_periodo(self, periodo: str, partes: int) -> list[int]:
+        """The last invoice number of each of `partes` equal runs of the period's invoices,
+        in number order."""
+        runs = (select(Factura.numero,
+                       func.ntile(partes).over(order_by=Factura.numero).label("parte"))
+                .where(Factura.tenant_id == self.tenant_id, Factura.periodo == periodo)
+                .subquery())
+        rows = await self.session.scalars(
+            select(func.max(runs.c.numero)).group_by(runs.c.parte).order_by(runs.c.parte))
+        return list(rows.all())
 
     async def count_periodo(self, periodo: str) -> int:
         return await self.session.scalar(

@@ -165,9 +165,17 @@ async def consumo_historial(session: AsyncSession, tenant_id: TenantId,
 
 
 async def del_periodo(session: AsyncSession, tenant_id: TenantId, periodo: str, *,
-                      after_numero: int, limit: int) -> Sequence[Factura]:
+                      after_numero: int, limit: int, hasta_numero: int | None = None,
+                      ) -> Sequence[Factura]:
     return await FacturaRepository(session, tenant_id).del_periodo(
-        periodo, after_numero=after_numero, limit=limit)
+        periodo, after_numero=after_numero, limit=limit, hasta_numero=hasta_numero)
+
+
+async def cortes_periodo(session: AsyncSession, tenant_id: TenantId, periodo: str,
+                         partes: int) -> list[int]:
+    """Where to cut the period's invoices, in number order, into `partes` equal runs: the
+    last number of each."""
+    return await FacturaRepository(session, tenant_id).cortes_periodo(periodo, partes)
 
 
 async def count_periodo(session: AsyncSession, tenant_id: TenantId, periodo: str) -> int:

@@ -3,10 +3,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
+from app.auth.dependencies import AdminPrincipal
 from app.core.dependencies import SessionDep, TenantIdDep
+from app.facturacion.router import PeriodoPath
 from app.facturas.dependencies import InvoiceReader, own_account
 from app.pdf import service
 from app.pdf.dependencies import RendererDep
+from app.trabajos.dependencies import JobQueueDep
+from app.trabajos.schemas import TrabajoRead
 
 router = APIRouter(prefix="/api", tags=["facturas"])
 
@@ -37,3 +41,19 @@ async def factura_pdf(
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     headers["Content-Disposition"] = f'attachment; filename="factura-{pdf.numero}.pdf"'
     return Response(pdf.contenido, media_type="application/pdf", headers=headers)
+
+
+@router.post("/periodos/{periodo}/pdfs", response_model=TrabajoRead,
+             status_code=status.HTTP_202_ACCEPTED, tags=["facturación"],
+             summary="Queue the rendering of the period's invoice PDFs",
+             description="A job (`Location` names it at /api/trabajos) split in parts of "
+                         "consecutive invoices that workers render in parallel; its progress "
+                         "counts invoices. Invoices whose stored PDF is up to date are skipped, "
+                         "so asking again after a change renders only what changed.")
+async def render_periodo(periodo: PeriodoPath, principal: AdminPrincipal, session: SessionDep,
+                         tenant_id: TenantIdDep, queue: JobQueueDep,
+                         response: Response) -> TrabajoRead:
+    trabajo, _ = await service.solicitar_pdfs(session, tenant_id, periodo, queue,
+                                              actor_id=principal.user_id)
+    response.headers["Location"] = f"/api/trabajos/{trabajo.id}"
+    return TrabajoRead.model_validate(trabajo)

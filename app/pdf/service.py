@@ -16,6 +16,7 @@ from app.clientes import service as clientes_service
 from app.core import clock
 from app.core.db import Database
 from app.core.tenant import TenantId
+from app.facturacion import service as facturacion_service
 from app.facturas import service as facturas_service
 from app.facturas.models import Factura, FacturaEstado
 from app.pdf import plantilla
@@ -24,6 +25,9 @@ from app.pdf.renderer import PdfRenderer
 from app.pdf.repository import FacturaPdfRepository
 from app.tenancy import service as tenancy_service
 from app.tenancy.models import Tenant
+from app.trabajos import service as trabajos_service
+from app.trabajos.models import Trabajo
+from app.trabajos.service import JobQueue
 
 HISTORY_PERIODS = 6
 
@@ -56,6 +60,9 @@ def variante_de(estado: str, valor_en_reclamo: Decimal, valor_acreditado: Decima
     reclamos = (f"-r{valor_en_reclamo}" if valor_en_reclamo else "") + (
         f"-c{valor_acreditado}" if valor_acreditado else "")
     return f"{plantilla.VERSION}-{impreso}{reclamos}"
+
+
+TIPO_PDFS = "pdfs"
 
 
 def etag_of(contenido: bytes) -> str:
@@ -174,17 +181,22 @@ class RenderSummary:
 
 async def render_period(database: Database, tenant_id: TenantId, periodo: str,
                         renderer: PdfRenderer, *, batch_size: int = 200,
-                        progress: Callable[[int, int], None] | None = None) -> RenderSummary:
-    """Renders and stores every invoice of a period whose stored PDF is missing or out of
-    date. Each batch commits on its own, so a run that stops keeps what it rendered and the
-    next run goes on from there."""
+                        progress: Callable[[int, int], None] | None = None,
+                        after_numero: int = 0, hasta_numero: int | None = None,
+                        ) -> RenderSummary:
+    """Renders and stores every invoice of a period (numbered after `after_numero` and up to
+    `hasta_numero`: one part of it) whose stored PDF is missing or out of date. Each batch
+    commits on its own, so a run that stops keeps what it rendered and the next run goes on
+    from there."""
     async with database.session(tenant_id) as session:
         total = await facturas_service.count_periodo(session, tenant_id, periodo)
-    done = rendered = last_numero = 0
+    done = rendered = 0
+    last_numero = after_numero
     while True:
         async with database.session(tenant_id) as session:
             batch = await facturas_service.del_periodo(
-                session, tenant_id, periodo, after_numero=last_numero, limit=batch_size)
+                session, tenant_id, periodo, after_numero=last_numero, limit=batch_size,
+                hasta_numero=hasta_numero)
             if not batch:
                 break
             todo = await pending(session, tenant_id, batch)
@@ -195,3 +207,16 @@ async def render_period(database: Database, tenant_id: TenantId, periodo: str,
         if progress is not None:
             progress(done, total)
     return RenderSummary(facturas=done, rendered=rendered, skipped=done - rendered)
+
+
+async def solicitar_pdfs(session: AsyncSession, tenant_id: TenantId, periodo: str,
+                         queue: JobQueue, *, actor_id: uuid.UUID | None,
+                         ) -> tuple[Trabajo, bool]:
+    """Queues the rendering of the period's PDFs as a job (one per period at a time)."""
+    await facturacion_service.get_periodo(session, tenant_id, periodo)  # 404 when missing
+    trabajo, nuevo = await trabajos_service.solicitar(
+        session, tenant_id, tipo=TIPO_PDFS, parametros={"periodo": periodo},
+        clave=f"{TIPO_PDFS}:{periodo}", solicitado_por=actor_id)
+    if nuevo:
+        await queue.encolar(session, tenant_id, trabajo)
+    return trabajo, nuevo

@@ -9,6 +9,7 @@ import asyncio
 import json
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import event, text
@@ -18,16 +19,13 @@ from sqlalchemy.orm import Session
 from app.core.db import Database
 from app.core.tenant import TenantId
 from app.trabajos.models import Trabajo
-from app.trabajos.runner import disparar_programaciones, ejecutar
+from app.trabajos.runner import disparar_programaciones, ejecutar, ejecutar_tramo
 
 logger = logging.getLogger("app.jobs")
 
 TASK_NAME = "ejecutar_trabajo"
+TRAMO_TASK_NAME = "ejecutar_tramo"
 _PENDING = "trabajos_por_iniciar"
-
-
-def task_args(tenant_id: TenantId, trabajo_id: uuid.UUID) -> dict[str, str]:
-    return {"tenant_id": tenant_id, "trabajo_id": str(trabajo_id)}
 
 
 class WorkerQueue:
@@ -36,39 +34,61 @@ class WorkerQueue:
 
     async def encolar(self, session: AsyncSession, tenant_id: TenantId,
                       trabajo: Trabajo) -> None:
+        # Work that must not run twice at once is locked across every worker too.
+        await self._defer(session, trabajo.tipo, TASK_NAME,
+                          f"{tenant_id}:{trabajo.clave}" if trabajo.clave else None,
+                          {"tenant_id": tenant_id, "trabajo_id": str(trabajo.id)})
+
+    async def encolar_tramo(self, session: AsyncSession, tenant_id: TenantId,
+                            trabajo: Trabajo, tramo: dict[str, Any]) -> None:
+        await self._defer(session, trabajo.tipo, TRAMO_TASK_NAME, None,
+                          {"tenant_id": tenant_id, "trabajo_id": str(trabajo.id),
+                           "tramo": tramo})
+
+    async def _defer(self, session: AsyncSession, queue: str, task: str, lock: str | None,
+                     args: dict[str, Any]) -> None:
         await session.execute(text(
             "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, :lock, NULL, "
-            "CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1])"), {
-            "queue": trabajo.tipo, "task": TASK_NAME,
-            # Work that must not run twice at once is locked across every worker too.
-            "lock": f"{tenant_id}:{trabajo.clave}" if trabajo.clave else None,
-            "args": json.dumps(task_args(tenant_id, trabajo.id)),
-        })
+            "CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1])"),
+            {"queue": queue, "task": task, "lock": lock, "args": json.dumps(args)})
 
 
 class InProcessQueue:
     """Runs each job in this process once the transaction that queued it commits (the
-    embedded default: nothing else to start)."""
+    embedded default: nothing else to start), one at a time: the embedded database is
+    SQLite, which writes one transaction at a time anyway."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, recursos: dict[str, Any] | None = None) -> None:
         self._database = database
+        self._recursos = recursos or {}
         self._running: set[asyncio.Task[None]] = set()
+        self._one_at_a_time = asyncio.Lock()
 
     async def encolar(self, session: AsyncSession, tenant_id: TenantId,
                       trabajo: Trabajo) -> None:
-        session.sync_session.info.setdefault(_PENDING, []).append((self, tenant_id, trabajo.id))
+        self._after_commit(session, lambda: ejecutar(
+            self._database, tenant_id, trabajo.id, self, recursos=self._recursos))
 
-    def _start(self, tenant_id: TenantId, trabajo_id: uuid.UUID) -> None:
-        task = asyncio.get_running_loop().create_task(
-            self._run(tenant_id, trabajo_id), name=f"trabajo {trabajo_id}")
+    async def encolar_tramo(self, session: AsyncSession, tenant_id: TenantId,
+                            trabajo: Trabajo, tramo: dict[str, Any]) -> None:
+        self._after_commit(session, lambda: ejecutar_tramo(
+            self._database, tenant_id, trabajo.id, tramo, self, recursos=self._recursos))
+
+    def _after_commit(self, session: AsyncSession,
+                      run: Callable[[], Awaitable[None]]) -> None:
+        session.sync_session.info.setdefault(_PENDING, []).append((self, run))
+
+    def _start(self, run: Callable[[], Awaitable[None]]) -> None:
+        task = asyncio.get_running_loop().create_task(self._run(run))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 
-    async def _run(self, tenant_id: TenantId, trabajo_id: uuid.UUID) -> None:
-        try:
-            await ejecutar(self._database, tenant_id, trabajo_id)
-        except Exception:  # recorded on the job by ejecutar when it could be
-            logger.exception("in-process job crashed", extra={"trabajo": str(trabajo_id)})
+    async def _run(self, run: Callable[[], Awaitable[None]]) -> None:
+        async with self._one_at_a_time:
+            try:
+                await run()
+            except Exception:  # recorded on the job when it could be
+                logger.exception("in-process job crashed")
 
     async def programador(self, every_seconds: float = 60) -> None:
         """The schedules, from this process (the embedded default has no worker): checked
@@ -88,8 +108,8 @@ class InProcessQueue:
 
 @event.listens_for(Session, "after_commit")
 def _start_committed(session: Session) -> None:
-    for queue, tenant_id, trabajo_id in session.info.pop(_PENDING, ()):
-        queue._start(tenant_id, trabajo_id)
+    for queue, run in session.info.pop(_PENDING, ()):
+        queue._start(run)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -107,20 +127,29 @@ SCHEDULES_TASK = "disparar_programaciones"
 
 
 def worker_app(database: Database, database_url: str, *, attempts: int,
-               stalled_seconds: float) -> Any:
-    """The procrastinate app of a worker: the task that runs a trabajo by its key, and the
-    periodic one that queues again the jobs of a worker that died (no heartbeat for
-    `stalled_seconds`), which then run again from the start."""
+               stalled_seconds: float, recursos: dict[str, Any]) -> Any:
+    """The procrastinate app of a worker: the tasks that run a trabajo, or one part of a split
+    one, by its key; the periodic one that queues again the jobs of a worker that died (no
+    heartbeat for `stalled_seconds`), which then run again; and the schedules'."""
     import procrastinate
 
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(
         conninfo=conninfo(database_url)))
+    queue = WorkerQueue()
+    retry = procrastinate.RetryStrategy(max_attempts=attempts - 1, exponential_wait=2)
 
-    @app.task(name=TASK_NAME, pass_context=True,
-              retry=procrastinate.RetryStrategy(max_attempts=attempts - 1, exponential_wait=2))
+    @app.task(name=TASK_NAME, pass_context=True, retry=retry)
     async def ejecutar_trabajo(context: Any, tenant_id: str, trabajo_id: str) -> None:
-        await ejecutar(database, TenantId(tenant_id), uuid.UUID(trabajo_id),
+        await ejecutar(database, TenantId(tenant_id), uuid.UUID(trabajo_id), queue,
+                       recursos=recursos,
                        ultimo_intento=context.job.attempts + 1 >= attempts)
+
+    @app.task(name=TRAMO_TASK_NAME, pass_context=True, retry=retry)
+    async def ejecutar_parte(context: Any, tenant_id: str, trabajo_id: str,
+                             tramo: dict[str, Any]) -> None:
+        await ejecutar_tramo(database, TenantId(tenant_id), uuid.UUID(trabajo_id), tramo,
+                             queue, recursos=recursos,
+                             ultimo_intento=context.job.attempts + 1 >= attempts)
 
     # A sixth cron column is seconds. The queue's periodic table makes it fire once however
     # many workers run it.
@@ -138,6 +167,6 @@ def worker_app(database: Database, database_url: str, *, attempts: int,
     @app.periodic(cron="* * * * *")
     @app.task(name=SCHEDULES_TASK, queue="mantenimiento", queueing_lock=SCHEDULES_TASK)
     async def disparar(timestamp: int) -> None:
-        await disparar_programaciones(database, WorkerQueue())
+        await disparar_programaciones(database, queue)
 
     return app

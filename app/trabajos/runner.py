@@ -7,8 +7,8 @@ result (JSON); what it writes it writes in its own units of work.
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.core import clock
@@ -27,6 +27,9 @@ class Contexto:
     database: Database
     tenant_id: TenantId
     trabajo_id: uuid.UUID
+    queue: JobQueue
+    # What the process that runs jobs holds for them: "pdf_renderer", its rendering pool.
+    recursos: Mapping[str, Any] = field(default_factory=dict)
 
     async def avanzar(self, *, hechos: int | None = None, total: int | None = None,
                       paso: str | None = None) -> None:
@@ -35,14 +38,31 @@ class Contexto:
             await service.avanzar(session, self.tenant_id, self.trabajo_id, hechos=hechos,
                                   total=total, paso=paso)
 
+    async def repartir(self, tramos: list[dict[str, Any]], *, total: int) -> None:
+        """Splits the job in parts that any worker takes (the handler then returns None)."""
+        async with self.database.session(self.tenant_id) as session:
+            await service.repartir(session, self.tenant_id, self.trabajo_id, self.queue,
+                                   tramos, total=total)
 
-Handler = Callable[[Contexto, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+# A handler returns the job's result, or None when it split the job in parts (repartir).
+Handler = Callable[[Contexto, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+# A part's handler returns its counters: `hechos` for the progress, the rest for the result.
+TramoHandler = Callable[[Contexto, dict[str, Any], dict[str, Any]], Awaitable[dict[str, int]]]
 _HANDLERS: dict[str, Handler] = {}
+_TRAMOS: dict[str, TramoHandler] = {}
 
 
 def handler(tipo: str) -> Callable[[Handler], Handler]:
     def register(function: Handler) -> Handler:
         _HANDLERS[tipo] = function
+        return function
+    return register
+
+
+def tramo_handler(tipo: str) -> Callable[[TramoHandler], TramoHandler]:
+    def register(function: TramoHandler) -> TramoHandler:
+        _TRAMOS[tipo] = function
         return function
     return register
 
@@ -55,7 +75,8 @@ def _problem(exc: BaseException) -> dict[str, Any]:
                         "it has been logged.", type_slug="internal-error")
 
 
-async def ejecutar(database: Database, tenant_id: TenantId, trabajo_id: uuid.UUID, *,
+async def ejecutar(database: Database, tenant_id: TenantId, trabajo_id: uuid.UUID,
+                   queue: JobQueue, *, recursos: Mapping[str, Any] | None = None,
                    ultimo_intento: bool = True) -> None:
     """Runs the job once. A rule the job breaks (an AppError) fails it for good; any other
     error is raised again after it is recorded, unless this was the last attempt, so the
@@ -65,22 +86,48 @@ async def ejecutar(database: Database, tenant_id: TenantId, trabajo_id: uuid.UUI
         if trabajo is None:
             return
         tipo, parametros = trabajo.tipo, dict(trabajo.parametros)
-    contexto = Contexto(database, tenant_id, trabajo_id)
+    contexto = Contexto(database, tenant_id, trabajo_id, queue, recursos or {})
     try:
-        run = _HANDLERS[tipo]
-        resultado = await run(contexto, parametros)
-    except AppError as exc:
-        await _fallar(database, tenant_id, trabajo_id, exc, definitivo=True)
-        return
+        resultado = await _HANDLERS[tipo](contexto, parametros)
     except Exception as exc:
-        logger.exception("job failed", extra={"tenant": tenant_id, "trabajo": str(trabajo_id),
-                                              "tipo": tipo})
-        await _fallar(database, tenant_id, trabajo_id, exc, definitivo=ultimo_intento)
-        if not ultimo_intento:
-            raise
+        await _failed(database, tenant_id, trabajo_id, tipo, exc, ultimo_intento)
+        return
+    if resultado is not None:
+        async with database.session(tenant_id) as session:
+            await service.terminar(session, tenant_id, trabajo_id, resultado)
+
+
+async def ejecutar_tramo(database: Database, tenant_id: TenantId, trabajo_id: uuid.UUID,
+                         tramo: dict[str, Any], queue: JobQueue, *,
+                         recursos: Mapping[str, Any] | None = None,
+                         ultimo_intento: bool = True) -> None:
+    """Runs one part of a split job and counts it; the last part ends the job. Parts are
+    written to be run again (a retry, or a worker that died) without doing anything twice."""
+    async with database.session(tenant_id) as session:
+        trabajo = await service.en_curso(session, tenant_id, trabajo_id)
+        if trabajo is None:
+            return
+        tipo, parametros = trabajo.tipo, dict(trabajo.parametros)
+    contexto = Contexto(database, tenant_id, trabajo_id, queue, recursos or {})
+    try:
+        contadores = await _TRAMOS[tipo](contexto, parametros, tramo)
+    except Exception as exc:
+        await _failed(database, tenant_id, trabajo_id, tipo, exc, ultimo_intento)
         return
     async with database.session(tenant_id) as session:
-        await service.terminar(session, tenant_id, trabajo_id, resultado)
+        await service.sumar_tramo(session, tenant_id, trabajo_id, contadores)
+
+
+async def _failed(database: Database, tenant_id: TenantId, trabajo_id: uuid.UUID, tipo: str,
+                  exc: Exception, ultimo_intento: bool) -> None:
+    if isinstance(exc, AppError):
+        await _fallar(database, tenant_id, trabajo_id, exc, definitivo=True)
+        return
+    logger.exception("job failed", extra={"tenant": tenant_id, "trabajo": str(trabajo_id),
+                                          "tipo": tipo})
+    await _fallar(database, tenant_id, trabajo_id, exc, definitivo=ultimo_intento)
+    if not ultimo_intento:
+        raise exc
 
 
 async def _fallar(database: Database, tenant_id: TenantId, trabajo_id: uuid.UUID,

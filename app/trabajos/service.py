@@ -29,6 +29,10 @@ class JobQueue(Protocol):
     async def encolar(self, session: AsyncSession, tenant_id: TenantId,
                       trabajo: Trabajo) -> None: ...
 
+    async def encolar_tramo(self, session: AsyncSession, tenant_id: TenantId,
+                            trabajo: Trabajo, tramo: dict[str, Any]) -> None:
+        """One part of a job that is split in parts, which workers take in parallel."""
+
 
 def not_found() -> NotFound:
     return NotFound("No such trabajo in this tenant.")
@@ -114,6 +118,49 @@ async def avanzar(session: AsyncSession, tenant_id: TenantId, trabajo_id: uuid.U
     if paso is not None:
         trabajo.paso = paso
     await session.flush()
+
+
+async def repartir(session: AsyncSession, tenant_id: TenantId, trabajo_id: uuid.UUID,
+                   queue: JobQueue, tramos: list[dict[str, Any]], *, total: int) -> None:
+    """Splits the running job in parts, queued together: it ends when the last one does."""
+    trabajo = await get(session, tenant_id, trabajo_id)
+    trabajo.total, trabajo.hechos = total, 0
+    trabajo.resultado = {"tramos": len(tramos), "tramos_hechos": 0}
+    await session.flush()
+    for tramo in tramos:
+        await queue.encolar_tramo(session, tenant_id, trabajo, tramo)
+
+
+async def sumar_tramo(session: AsyncSession, tenant_id: TenantId, trabajo_id: uuid.UUID,
+                      contadores: dict[str, int]) -> bool:
+    """Adds what a part did (`hechos` to the progress, the rest to the result) under the job's
+    row lock, so parts that end at once count right; True when it was the last part."""
+    trabajo = await TrabajoRepository(session, tenant_id).get_for_update(trabajo_id)
+    if trabajo is None or trabajo.estado != TrabajoEstado.ejecutando:
+        return False
+    resultado = dict(trabajo.resultado or {})
+    for nombre, valor in contadores.items():
+        if nombre == "hechos":
+            trabajo.hechos += valor
+        else:
+            resultado[nombre] = resultado.get(nombre, 0) + valor
+    resultado["tramos_hechos"] = resultado.get("tramos_hechos", 0) + 1
+    trabajo.resultado = resultado
+    ultimo: bool = resultado["tramos_hechos"] >= resultado.get("tramos", 0)
+    if ultimo:
+        trabajo.estado = TrabajoEstado.terminado
+        trabajo.paso = None
+        trabajo.terminado_at = clock.now()
+    await session.flush()
+    return ultimo
+
+
+async def en_curso(session: AsyncSession, tenant_id: TenantId, trabajo_id: uuid.UUID,
+                   ) -> Trabajo | None:
+    """The job, when it is running (a part of one that failed or was cancelled is not run)."""
+    trabajo = await TrabajoRepository(session, tenant_id).get(trabajo_id)
+    return trabajo if trabajo is not None and trabajo.estado == TrabajoEstado.ejecutando \
+        else None
 
 
 async def terminar(session: AsyncSession, tenant_id: TenantId, trabajo_id: uuid.UUID,
