@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -15,6 +16,7 @@ from sqlalchemy import text
 
 from app.core.tenant import TenantId
 from app.facturacion import service as facturacion_service
+from app.facturas.models import Factura
 from app.main import create_app
 from app.users.models import Role
 from tests.helpers import api_client
@@ -26,9 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
-def worker_process(settings, stalled_seconds: float = 30) -> Iterator[subprocess.Popen]:
+def worker_process(settings, stalled_seconds: float = 30,
+                   attempts: int = 3) -> Iterator[subprocess.Popen]:
     env = os.environ | {"DATABASE_URL": settings.database_url, "ENVIRONMENT": "development",
-                        "LOG_LEVEL": "WARNING", "JOB_STALLED_SECONDS": str(stalled_seconds)}
+                        "LOG_LEVEL": "WARNING", "JOB_STALLED_SECONDS": str(stalled_seconds),
+                        "JOB_ATTEMPTS": str(attempts)}
     process = subprocess.Popen([sys.executable, "-m", "app", "worker", "--concurrency", "1"],
                                env=env, cwd=ROOT)
     try:
@@ -142,3 +146,31 @@ async def test_a_periods_pdfs_are_rendered_by_a_worker(queued_app, settings):
     assert trabajo["estado"] == "terminado", trabajo
     assert (trabajo["hechos"], trabajo["total"]) == (2, 2)
     assert trabajo["resultado"]["renderizadas"] == 2
+
+
+async def test_an_unexpected_error_is_retried_then_fails_the_job(queued_app, settings):
+    app, database, world = queued_app
+    admin = world.headers(Role.admin)
+    tenant_id = TenantId(world.slug)
+    async with api_client(app) as client:
+        queued = await client.post("/api/periodos/2026-10/facturar", headers=admin)
+        assert queued.status_code == 202
+        # An invoice numbered 1 that the counter does not know of: the run's first invoice
+        # collides with it, a database error no rule foresees, on every attempt.
+        async with database.session(tenant_id) as session:
+            session.add(Factura(
+                tenant_id=tenant_id, numero=1, cliente_id=world.cliente.id, periodo="2026-08",
+                fecha_expedicion=date(2026, 9, 1), fecha_limite_pago=date(2026, 9, 15),
+                fecha_suspension=date(2026, 9, 25), consumo_m3=0, consumo_estimado=False,
+                saldo_anterior=0, intereses_mora=0, total=0, estado="pagada",
+                referencia_pago="X-1"))
+        with worker_process(settings, attempts=2):
+            trabajo = await wait_until_done(client, admin, queued.headers["location"])
+        numeros = [f["numero"] for f in
+                   (await client.get("/api/facturas", headers=admin)).json()["items"]]
+    assert trabajo["estado"] == "fallido", trabajo
+    assert trabajo["intentos"] == 2  # retried once (JOB_ATTEMPTS=2), then failed
+    assert trabajo["error"]["status"] == 500
+    assert "IntegrityError" in trabajo["error"]["detail"]
+    assert "facturas" not in trabajo["error"]["detail"]  # no SQL or data in the message
+    assert numeros == [1]  # the run left nothing behind
