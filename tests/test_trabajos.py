@@ -10,7 +10,7 @@ from app.core.pagination import PageParams
 from app.core.tenant import TenantId
 from app.trabajos import service as trabajos_service
 from app.trabajos.models import Programacion
-from app.trabajos.runner import disparar_programaciones
+from app.trabajos.runner import disparar_programaciones, ejecutar_tramo, tramo_handler
 from app.users.models import Role
 from tests.helpers import assert_problem
 
@@ -128,3 +128,27 @@ async def test_a_due_schedule_queues_its_job_once_and_moves_on(app, database, te
     assert programacion.ultima_ejecucion is not None
     assert programacion.proxima_ejecucion == trabajos_service.siguiente(
         "0 6 * * *", "America/Bogota", programacion.ultima_ejecucion)
+
+
+@tramo_handler("prueba-tramo-que-falla")
+async def _tramo_que_falla(_contexto, _parametros, _tramo) -> dict[str, int]:
+    raise RuntimeError("boom")
+
+
+async def test_a_part_that_fails_keeps_its_job_running_until_its_last_attempt(
+        app, database, tenant_a):
+    tenant_id, queue = TenantId(tenant_a.slug), app.state.job_queue
+    async with database.session(tenant_id) as session:
+        trabajo, _ = await trabajos_service.solicitar(
+            session, tenant_id, tipo="prueba-tramo-que-falla", parametros={})
+        await trabajos_service.iniciar(session, tenant_id, trabajo.id)
+    with pytest.raises(RuntimeError, match="boom"):  # the queue will retry it
+        await ejecutar_tramo(database, tenant_id, trabajo.id, {}, queue, ultimo_intento=False)
+    async with database.session(tenant_id) as session:
+        during = await trabajos_service.get(session, tenant_id, trabajo.id)
+        assert (during.estado, during.error) == ("ejecutando", None)  # its other parts go on
+    await ejecutar_tramo(database, tenant_id, trabajo.id, {}, queue, ultimo_intento=True)
+    async with database.session(tenant_id) as session:
+        after = await trabajos_service.get(session, tenant_id, trabajo.id)
+    assert after.estado == "fallido"
+    assert after.error["status"] == 500 and "RuntimeError" in after.error["detail"]

@@ -112,20 +112,27 @@ async def ejecutar_tramo(database: Database, tenant_id: TenantId, trabajo_id: uu
     try:
         contadores = await _TRAMOS[tipo](contexto, parametros, tramo)
     except Exception as exc:
-        await _failed(database, tenant_id, trabajo_id, tipo, exc, ultimo_intento)
+        # The job stays running while one of its parts waits for its retry.
+        await _failed(database, tenant_id, trabajo_id, tipo, exc, ultimo_intento,
+                      registrar_reintento=False)
         return
     async with database.session(tenant_id) as session:
         await service.sumar_tramo(session, tenant_id, trabajo_id, contadores)
 
 
 async def _failed(database: Database, tenant_id: TenantId, trabajo_id: uuid.UUID, tipo: str,
-                  exc: Exception, ultimo_intento: bool) -> None:
+                  exc: Exception, ultimo_intento: bool, *,
+                  registrar_reintento: bool = True) -> None:
+    """An AppError fails the job; another error, on the last attempt too; before that it is
+    raised again for the queue to retry (recorded on the job, queued again, when
+    `registrar_reintento`)."""
     if isinstance(exc, AppError):
         await _fallar(database, tenant_id, trabajo_id, exc, definitivo=True)
         return
     logger.exception("job failed", extra={"tenant": tenant_id, "trabajo": str(trabajo_id),
                                           "tipo": tipo})
-    await _fallar(database, tenant_id, trabajo_id, exc, definitivo=ultimo_intento)
+    if ultimo_intento or registrar_reintento:
+        await _fallar(database, tenant_id, trabajo_id, exc, definitivo=ultimo_intento)
     if not ultimo_intento:
         raise exc
 
