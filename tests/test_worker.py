@@ -174,3 +174,20 @@ async def test_an_unexpected_error_is_retried_then_fails_the_job(queued_app, set
     assert "IntegrityError" in trabajo["error"]["detail"]
     assert "facturas" not in trabajo["error"]["detail"]  # no SQL or data in the message
     assert numeros == [1]  # the run left nothing behind
+
+
+async def test_a_job_cancelled_while_queued_is_not_run(queued_app, settings):
+    app, _database, world = queued_app
+    admin = world.headers(Role.admin)
+    async with api_client(app) as client:
+        queued = await client.post("/api/periodos/2026-10/facturar", headers=admin)
+        cancelled = await client.post(f"{queued.headers['location']}/cancelar", headers=admin)
+        assert cancelled.json()["estado"] == "cancelado"
+        with worker_process(settings):
+            again = await client.post("/api/periodos/2026-10/facturar", headers=admin)
+            assert again.json()["id"] != queued.json()["id"]  # the period is free again
+            second = await wait_until_done(client, admin, again.headers["location"])
+        first = (await client.get(queued.headers["location"], headers=admin)).json()
+        facturas = (await client.get("/api/facturas", headers=admin)).json()
+    assert (first["estado"], first["intentos"], first["iniciado_at"]) == ("cancelado", 0, None)
+    assert second["estado"] == "terminado" and facturas["total"] == 2  # billed once
