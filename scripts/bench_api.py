@@ -29,7 +29,7 @@ import psycopg
 from bench_billing import add_periodos, load
 from benchlib import DEFAULT_ADMIN_URL, ROOT, scratch_database
 
-from app.core.db import Database, create_engine
+from app.core.db import Database, create_engine, libpq_url
 from app.core.security import create_access_token, hash_password_sync
 from app.core.tenant import TenantId
 from app.facturacion import service as facturacion_service
@@ -182,7 +182,7 @@ def main() -> None:
         env = os.environ | {"DATABASE_URL": scratch.app_url, "ENVIRONMENT": "production",
                             "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING",
                             "DB_POOL_SIZE": "20", "DB_MAX_OVERFLOW": "0"}
-        bare_dsn = scratch.app_url.replace("postgresql+psycopg://", "postgresql://")
+        bare_dsn = libpq_url(scratch.app_url)
         with server([sys.executable, "-m", "app", "serve", "--port", str(service_port)],
                     env, service_port) as service_url, \
                 server([sys.executable, "scripts/bare_api.py", "--dsn", bare_dsn, "--secret",

@@ -136,7 +136,7 @@ async def test_two_requests_for_the_same_work_at_once_get_one_job(committed):
         async with database.session(tenant_id) as session:
             trabajo, _ = await trabajos_service.solicitar(
                 session, tenant_id, tipo="facturacion", parametros={"periodo": "2026-10"},
-                clave="facturacion:2026-10")
+                queue=None, clave="facturacion:2026-10")
             await asyncio.sleep(0.1)  # both transactions open at once
             return trabajo.id
 

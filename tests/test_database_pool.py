@@ -7,7 +7,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from app.core.db import create_engine
+from app.core.db import create_engine, libpq_url
 
 pytestmark = pytest.mark.postgres
 
@@ -22,7 +22,7 @@ async def test_a_connection_that_died_while_idle_is_replaced_unseen(settings):
                            ping_after_idle=0.05)
     try:
         pid = await _backend_pid(engine)
-        dsn = settings.database_url.replace("postgresql+psycopg://", "postgresql://")
+        dsn = libpq_url(settings.database_url)
         with psycopg.connect(dsn, autocommit=True) as other:  # a restart, as the pool sees it
             assert other.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]
         await asyncio.sleep(0.1)

@@ -95,7 +95,7 @@ ENDPOINTS = [
              {"periodo": "2026-12", "fecha_expedicion": "2027-01-01",
               "fecha_limite_pago": "2027-01-15", "fecha_suspension": "2027-01-25"}),
     Endpoint("GET", "/api/periodos/{periodo}", STAFF, check="/api/periodos/{periodo}"),
-    Endpoint("POST", "/api/periodos/{periodo}/facturar", ADMIN),
+    Endpoint("POST", "/api/periodos/{periodo}/facturar", ADMIN, check="/api/periodos/{periodo}"),
     Endpoint("GET", "/api/facturas", READERS),
     Endpoint("GET", "/api/facturas/{factura_id}", READERS, check="/api/facturas/{factura_id}"),
     Endpoint("POST", "/api/facturas/{factura_id}/anular", ADMIN, {"motivo": "prueba de acceso"},
@@ -121,7 +121,7 @@ ENDPOINTS = [
     Endpoint("POST", "/api/pqrs/{pqr_id}/cerrar", STAFF, {}, check="/api/pqrs/{pqr_id}"),
     Endpoint("POST", "/api/pqrs/{pqr_id}/recurso", READERS, {"descripcion": "no"},
              check="/api/pqrs/{pqr_id}"),
-    Endpoint("POST", "/api/periodos/{periodo}/pdfs", ADMIN),
+    Endpoint("POST", "/api/periodos/{periodo}/pdfs", ADMIN, check="/api/periodos/{periodo}"),
     Endpoint("GET", "/api/trabajos", STAFF),
     Endpoint("GET", "/api/trabajos/{trabajo_id}", STAFF, check="/api/trabajos/{trabajo_id}"),
     Endpoint("POST", "/api/trabajos/{trabajo_id}/cancelar", ADMIN,
@@ -189,7 +189,8 @@ async def world(module_connection: AsyncConnection, settings, pdf_renderer) -> W
     async with database.session(TenantId(tenant_a.slug)) as session:
         trabajo, _ = await trabajos_service.solicitar(
             session, TenantId(tenant_a.slug), tipo="facturacion",
-            parametros={"periodo": "2026-11"}, clave="facturacion:2026-11")
+            parametros={"periodo": "2026-11"}, queue=None,
+            clave="facturacion:2026-11")
     ids["trabajo_id"] = str(trabajo.id)
     return World(tenant_a, tenant_b, ids)
 

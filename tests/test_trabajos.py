@@ -18,7 +18,7 @@ from tests.helpers import assert_problem
 async def _solicitar(database, tenant, periodo: str, tipo: str = "facturacion"):
     async with database.session(TenantId(tenant.slug)) as session:
         return await trabajos_service.solicitar(
-            session, TenantId(tenant.slug), tipo=tipo, parametros={"periodo": periodo},
+            session, TenantId(tenant.slug), tipo=tipo, parametros={"periodo": periodo}, queue=None,
             clave=f"{tipo}:{periodo}", solicitado_por=tenant.users[Role.admin].id)
 
 
@@ -73,10 +73,9 @@ async def test_a_job_of_a_request_that_rolls_back_never_runs(app, database, tena
     queue, tenant_id = app.state.job_queue, TenantId(tenant_a.slug)
     with pytest.raises(RuntimeError, match="the request failed"):
         async with database.session(tenant_id) as session:
-            trabajo, _ = await trabajos_service.solicitar(
+            await trabajos_service.solicitar(
                 session, tenant_id, tipo="facturacion", parametros={"periodo": "2026-10"},
-                clave="facturacion:2026-10")
-            await queue.encolar(session, tenant_id, trabajo)
+                queue=queue, clave="facturacion:2026-10")
             raise RuntimeError("the request failed")
     await queue.idle()
     async with database.session(tenant_id) as session:
@@ -140,7 +139,7 @@ async def test_a_part_that_fails_keeps_its_job_running_until_its_last_attempt(
     tenant_id, queue = TenantId(tenant_a.slug), app.state.job_queue
     async with database.session(tenant_id) as session:
         trabajo, _ = await trabajos_service.solicitar(
-            session, tenant_id, tipo="prueba-tramo-que-falla", parametros={})
+            session, tenant_id, tipo="prueba-tramo-que-falla", parametros={}, queue=None)
         await trabajos_service.iniciar(session, tenant_id, trabajo.id)
     with pytest.raises(RuntimeError, match="boom"):  # the queue will retry it
         await ejecutar_tramo(database, tenant_id, trabajo.id, {}, queue, ultimo_intento=False)

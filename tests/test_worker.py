@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
+from app.core.db import libpq_url
 from app.core.tenant import TenantId
 from app.facturacion import service as facturacion_service
 from app.facturas.models import Factura
@@ -111,7 +112,7 @@ async def test_a_run_that_breaks_a_rule_fails_with_its_problem_and_bills_nobody(
 async def test_a_run_whose_worker_is_killed_runs_again_whole(queued_app, settings):
     app, _database, world = queued_app
     admin = world.headers(Role.admin)
-    dsn = settings.database_url.replace("postgresql+psycopg://", "postgresql://")
+    dsn = libpq_url(settings.database_url)
     async with api_client(app) as client:
         queued = await client.post("/api/periodos/2026-10/facturar", headers=admin)
         location = queued.headers["location"]

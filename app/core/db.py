@@ -87,6 +87,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def libpq_url(database_url: str) -> str:
+    """The libpq connection string (what psycopg itself takes) of a SQLAlchemy URL."""
+    return database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
 def is_postgres(session: AsyncSession) -> bool:
     """PostgreSQL-only paths (COPY, set-based billing, row locks) check this."""
     return session.get_bind().dialect.name == "postgresql"

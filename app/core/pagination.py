@@ -16,6 +16,13 @@ class PageParams:
     limit: int = DEFAULT_LIMIT
     offset: int = 0
 
+    def total_if_last(self, found: int) -> int | None:
+        """The total, when a page that found `found` rows tells it (it is the last page):
+        then no count(*) is needed."""
+        if found < self.limit and (found or self.offset == 0):
+            return self.offset + found
+        return None
+
 
 async def _page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = DEFAULT_LIMIT,

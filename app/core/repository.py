@@ -62,8 +62,8 @@ class ScopedRepository:
                         ) -> tuple[list[Row], int]:
         """A page of rows and the total; the count runs only when the page does not tell."""
         rows = await self.rows(read.page, limit=params.limit, offset=params.offset, **values)
-        if len(rows) < params.limit and (rows or params.offset == 0):
-            return rows, params.offset + len(rows)
+        if (total := params.total_if_last(len(rows))) is not None:
+            return rows, total
         (count,) = await self.rows(read.count, **values)
         return rows, count["total"]
 
@@ -101,8 +101,8 @@ class TenantRepository(ScopedRepository, Generic[M]):
                    ) -> tuple[Sequence[M], int]:
         rows = (await self.session.scalars(
             statement.limit(params.limit).offset(params.offset))).all()
-        if len(rows) < params.limit and (rows or params.offset == 0):
-            return rows, params.offset + len(rows)  # the last page: no count(*) needed
+        if (last := params.total_if_last(len(rows))) is not None:
+            return rows, last
         total = await self.session.scalar(
             select(func.count()).select_from(statement.order_by(None).subquery())
         )

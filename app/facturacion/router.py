@@ -8,7 +8,7 @@ from app.core.pagination import Page, PageParamsDep
 from app.facturacion import service
 from app.facturacion.schemas import PeriodoCreate, PeriodoRead
 from app.lecturas.models import PERIODO_PATTERN
-from app.trabajos.dependencies import JobQueueDep
+from app.trabajos.dependencies import JobQueueDep, aceptado
 from app.trabajos.schemas import TrabajoRead
 
 router = APIRouter(prefix="/api/periodos", tags=["facturación"])
@@ -50,5 +50,4 @@ async def bill_periodo(periodo: PeriodoPath, principal: AdminPrincipal, session:
                        response: Response) -> TrabajoRead:
     trabajo, _ = await service.solicitar_facturacion(session, tenant_id, periodo, queue,
                                                      actor_id=principal.user_id)
-    response.headers["Location"] = f"/api/trabajos/{trabajo.id}"
-    return TrabajoRead.model_validate(trabajo)
+    return aceptado(trabajo, response)

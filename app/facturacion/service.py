@@ -97,12 +97,9 @@ async def solicitar_facturacion(session: AsyncSession, tenant_id: TenantId, peri
     """Queues the billing run of the period as a job (checked now, so a run that cannot
     start is refused at once); while one is queued or running, that one is the answer."""
     await _facturable(session, tenant_id, periodo)
-    trabajo, nuevo = await trabajos_service.solicitar(
+    return await trabajos_service.solicitar(
         session, tenant_id, tipo=TIPO_FACTURACION, parametros={"periodo": periodo},
-        clave=f"{TIPO_FACTURACION}:{periodo}", solicitado_por=actor_id)
-    if nuevo:
-        await queue.encolar(session, tenant_id, trabajo)
-    return trabajo, nuevo
+        queue=queue, clave=f"{TIPO_FACTURACION}:{periodo}", solicitado_por=actor_id)
 
 
 async def run(session: AsyncSession, tenant_id: TenantId, periodo: str,

@@ -21,7 +21,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import FACTOR, MONEY, UNIT_PRICE, Base, TenantChild, Timestamped, UUIDKeyed
 
@@ -131,9 +131,6 @@ class Factura(TenantChild, UUIDKeyed, Timestamped, Base):
     anulada_motivo: Mapped[str | None] = mapped_column(String(500))
     anulada_at: Mapped[datetime | None]
 
-    lineas: Mapped[list["FacturaLinea"]] = relationship(
-        lazy="raise", order_by="FacturaLinea.orden", viewonly=True)
-
     @hybrid_property
     def pendiente(self) -> Decimal:
         """What is not settled yet: the saldo and what open claims hold."""
@@ -169,20 +166,12 @@ class Factura(TenantChild, UUIDKeyed, Timestamped, Base):
         """The capital in the saldo: what bears late interest once past due."""
         return self.saldo - self.interes_pendiente
 
-    def vencida_en(self, today: date) -> bool:
-        """Open, past its deadline on `today`, with something to pay: shown as vencida (never
-        stored: it follows from the date). `vencida_sql` is the same rule in SQL."""
-        return (self.estado in OPEN_ESTADOS and self.fecha_limite_pago < today
-                and self.saldo > 0)
-
     @classmethod
     def vencida_sql(cls, today: ColumnElement[date] | date) -> ColumnElement[bool]:
+        """Open, past its deadline on `today`, with something to pay: shown as vencida (never
+        stored: it follows from the date)."""
         return and_(cls.estado.in_(OPEN_ESTADOS), cls.fecha_limite_pago < today,
                     cls.saldo > 0)
-
-    def estado_en(self, today: date) -> FacturaEstado:
-        """The estado shown on `today`."""
-        return FacturaEstado.vencida if self.vencida_en(today) else FacturaEstado(self.estado)
 
     def settle_estado(self) -> None:
         """The estado that follows from the amounts after a payment, a reversal or a claim."""

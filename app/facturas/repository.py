@@ -6,7 +6,6 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Date, Select, and_, bindparam, case, func, insert, literal, not_, select
-from sqlalchemy.orm import selectinload
 
 from app.clientes.models import Cliente
 from app.core.pagination import PageParams
@@ -71,10 +70,6 @@ def _listing(periodo: bool, cliente: bool, estado: str | None) -> PagedRead:
 
 class FacturaRepository(TenantRepository[Factura]):
     model = Factura
-
-    async def get_with_lines(self, factura_id: uuid.UUID) -> Factura | None:
-        return await self.session.scalar(
-            self.select().where(Factura.id == factura_id).options(selectinload(Factura.lineas)))
 
     async def detalle(self, factura_id: uuid.UUID, today: date,
                       ) -> tuple[Row, list[Row]] | None:

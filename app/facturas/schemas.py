@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import Field
 
 from app.core.schemas import FactorOut, InputSchema, Money, OutputSchema, Text, UnitPriceOut
-from app.facturas.models import Concepto, Factura, FacturaEstado
+from app.facturas.models import Concepto, FacturaEstado
 
 
 class LineaRead(OutputSchema):
@@ -38,11 +38,6 @@ class FacturaResumen(OutputSchema):
                                      "claims hold")
     estado: FacturaEstado
     referencia_pago: str
-
-    @classmethod
-    def of(cls, factura: Factura, today: date) -> "FacturaResumen":
-        """The invoice as shown on `today` (vencida when past its deadline)."""
-        return cls.model_validate(factura).model_copy(update={"estado": factura.estado_en(today)})
 
 
 class FacturaDetalle(FacturaResumen):

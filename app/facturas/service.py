@@ -34,11 +34,9 @@ async def list_page(session: AsyncSession, tenant_id: TenantId, params: PagePara
 
 
 async def get(session: AsyncSession, tenant_id: TenantId, factura_id: uuid.UUID, *,
-              only_cliente: uuid.UUID | None = None, with_lines: bool = True) -> Factura:
+              only_cliente: uuid.UUID | None = None) -> Factura:
     """`only_cliente`: a portal user's account; another account's invoice is not found."""
-    facturas = FacturaRepository(session, tenant_id)
-    factura = await (facturas.get_with_lines(factura_id) if with_lines
-                     else facturas.get(factura_id))
+    factura = await FacturaRepository(session, tenant_id).get(factura_id)
     if factura is None or (only_cliente is not None and factura.cliente_id != only_cliente):
         raise not_found()
     return factura

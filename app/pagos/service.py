@@ -44,7 +44,7 @@ async def record(session: AsyncSession, tenant_id: TenantId, data: PagoCreate, *
     factura = await facturas_service.payable_for_update(session, tenant_id, data.factura_id)
     # The slip paid names an invoice; when its balance was carried, `factura` holds it now.
     nombrada = factura if factura.id == data.factura_id else await facturas_service.get(
-        session, tenant_id, data.factura_id, with_lines=False)
+        session, tenant_id, data.factura_id)
     if idempotency_key and (existing := await _replay(pagos, idempotency_key, fingerprint)):
         return existing, False
     if factura.estado == FacturaEstado.anulada:

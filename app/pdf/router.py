@@ -9,7 +9,7 @@ from app.facturacion.router import PeriodoPath
 from app.facturas.dependencies import InvoiceReader, own_account
 from app.pdf import service
 from app.pdf.dependencies import RendererDep
-from app.trabajos.dependencies import JobQueueDep
+from app.trabajos.dependencies import JobQueueDep, aceptado
 from app.trabajos.schemas import TrabajoRead
 
 router = APIRouter(prefix="/api", tags=["facturas"])
@@ -55,5 +55,4 @@ async def render_periodo(periodo: PeriodoPath, principal: AdminPrincipal, sessio
                          response: Response) -> TrabajoRead:
     trabajo, _ = await service.solicitar_pdfs(session, tenant_id, periodo, queue,
                                               actor_id=principal.user_id)
-    response.headers["Location"] = f"/api/trabajos/{trabajo.id}"
-    return TrabajoRead.model_validate(trabajo)
+    return aceptado(trabajo, response)

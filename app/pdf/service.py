@@ -80,7 +80,7 @@ async def descargar(session: AsyncSession, tenant_id: TenantId, factura_id: uuid
     if found["variante"] == variante_de(found["estado"], found["valor_en_reclamo"],
                                         found["valor_acreditado"]):
         return PdfFactura(found["numero"], found["etag"], bytes(found["contenido"]))
-    factura = await facturas_service.get(session, tenant_id, factura_id, with_lines=False)
+    factura = await facturas_service.get(session, tenant_id, factura_id)
     (row,) = await render_and_store(session, tenant_id, [factura], renderer)
     return PdfFactura(factura.numero, row["etag"], row["contenido"])
 
@@ -105,8 +105,7 @@ async def store_after_void(database: Database, tenant_id: TenantId, factura_id: 
     next download is served from storage. On failure the next download renders it."""
     try:
         async with database.session(tenant_id) as session:
-            factura = await facturas_service.get(session, tenant_id, factura_id,
-                                                 with_lines=False)
+            factura = await facturas_service.get(session, tenant_id, factura_id)
             await render_and_store(session, tenant_id, [factura], renderer)
     except Exception:
         logger.exception("rendering the voided invoice %s of %s failed", factura_id, tenant_id)
@@ -214,9 +213,6 @@ async def solicitar_pdfs(session: AsyncSession, tenant_id: TenantId, periodo: st
                          ) -> tuple[Trabajo, bool]:
     """Queues the rendering of the period's PDFs as a job (one per period at a time)."""
     await facturacion_service.get_periodo(session, tenant_id, periodo)  # 404 when missing
-    trabajo, nuevo = await trabajos_service.solicitar(
-        session, tenant_id, tipo=TIPO_PDFS, parametros={"periodo": periodo},
+    return await trabajos_service.solicitar(
+        session, tenant_id, tipo=TIPO_PDFS, parametros={"periodo": periodo}, queue=queue,
         clave=f"{TIPO_PDFS}:{periodo}", solicitado_por=actor_id)
-    if nuevo:
-        await queue.encolar(session, tenant_id, trabajo)
-    return trabajo, nuevo

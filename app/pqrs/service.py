@@ -115,7 +115,7 @@ async def _hold_claim(session: AsyncSession, tenant: ResolvedTenant, cliente_id:
             raise invalid_fields({"factura_id": "a disputed amount needs the invoice"})
         return None
     factura = await facturas_service.get(session, tenant.id, data.factura_id,
-                                         only_cliente=cliente_id, with_lines=False)
+                                         only_cliente=cliente_id)
     oldest = add_months(tenant.local_date(), -MESES_RECLAMO)
     if factura.fecha_expedicion < oldest:
         raise invalid_fields({"factura_id": f"issued on {factura.fecha_expedicion}: more than "

@@ -16,7 +16,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from app.core.db import Database
+from app.core.db import Database, libpq_url
 from app.core.tenant import TenantId
 from app.trabajos.models import Trabajo
 from app.trabajos.runner import disparar_programaciones, ejecutar, ejecutar_tramo
@@ -117,11 +117,6 @@ def _drop_rolled_back(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-def conninfo(database_url: str) -> str:
-    """The libpq connection string of a SQLAlchemy PostgreSQL URL."""
-    return database_url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
 RETRY_STALLED_TASK = "reintentar_trabajos_atascados"
 SCHEDULES_TASK = "disparar_programaciones"
 
@@ -134,7 +129,7 @@ def worker_app(database: Database, database_url: str, *, attempts: int,
     import procrastinate
 
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(
-        conninfo=conninfo(database_url)))
+        conninfo=libpq_url(database_url)))
     queue = WorkerQueue()
     retry = procrastinate.RetryStrategy(max_attempts=attempts - 1, exponential_wait=2)
 

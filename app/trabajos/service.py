@@ -39,10 +39,12 @@ def not_found() -> NotFound:
 
 
 async def solicitar(session: AsyncSession, tenant_id: TenantId, *, tipo: str,
-                    parametros: dict[str, Any], clave: str | None = None,
-                    solicitado_por: uuid.UUID | None = None) -> tuple[Trabajo, bool]:
-    """A new queued job, or, when a job with the same `clave` is queued or running, that one
-    (False): asking twice for the same work gets one job."""
+                    parametros: dict[str, Any], queue: JobQueue | None,
+                    clave: str | None = None, solicitado_por: uuid.UUID | None = None,
+                    ) -> tuple[Trabajo, bool]:
+    """A new job, handed to `queue` (None: a row only, which nothing runs), or, when a job
+    with the same `clave` is queued or running, that one (False): asking twice for the same
+    work gets one job."""
     trabajos = TrabajoRepository(session, tenant_id)
     if clave is not None and (activo := await trabajos.activo_por_clave(clave)) is not None:
         return activo, False
@@ -55,6 +57,8 @@ async def solicitar(session: AsyncSession, tenant_id: TenantId, *, tipo: str,
         if clave is None or (activo := await trabajos.activo_por_clave(clave)) is None:
             raise
         return activo, False
+    if queue is not None:
+        await queue.encolar(session, tenant_id, trabajo)
     return trabajo, True
 
 
@@ -219,12 +223,10 @@ async def disparar_vencidas(session: AsyncSession, tenant_id: TenantId, queue: J
     second one."""
     disparadas = 0
     for programacion in await ProgramacionRepository(session, tenant_id).vencidas(now):
-        trabajo, nuevo = await solicitar(
+        _, nuevo = await solicitar(
             session, tenant_id, tipo=programacion.tipo, parametros=dict(programacion.parametros),
-            clave=f"programacion:{programacion.id}")
-        if nuevo:
-            await queue.encolar(session, tenant_id, trabajo)
-            disparadas += 1
+            queue=queue, clave=f"programacion:{programacion.id}")
+        disparadas += nuevo
         programacion.ultima_ejecucion = now
         programacion.proxima_ejecucion = siguiente(programacion.cron,
                                                    programacion.zona_horaria, now)
