@@ -93,7 +93,8 @@ async def _live_three_months(client: httpx.AsyncClient, database: Database,
     pqr = claim.json()["id"]
     for action, body in (
             ("asignar", {"operador_id": str(world.users[Role.operador].id)}),
-            ("responder", {"respuesta": "Se revisó el medidor: procede en parte."}),
+            ("responder", {"respuesta": "Se revisó el medidor: procede en parte.",
+                           "tipo_respuesta": "accede_parcialmente", "causal": "F01"}),
             ("cerrar", {"resultado": "favorable", "valor_reconocido": "20000.00"})):
         response = await client.post(f"/api/pqrs/{pqr}/{action}", headers=staff, json=body)
         assert response.status_code == 200, response.text

@@ -116,9 +116,19 @@ ENDPOINTS = [
              check="/api/pqrs/{pqr_id}"),
     Endpoint("POST", "/api/pqrs/{pqr_id}/notas", STAFF, {"texto": "nota"},
              check="/api/pqrs/{pqr_id}"),
-    Endpoint("POST", "/api/pqrs/{pqr_id}/responder", STAFF, {"respuesta": "hecho"},
+    Endpoint("POST", "/api/pqrs/{pqr_id}/responder", STAFF,
+             {"respuesta": "hecho", "tipo_respuesta": "accede", "causal": "F01"},
              check="/api/pqrs/{pqr_id}"),
     Endpoint("POST", "/api/pqrs/{pqr_id}/cerrar", STAFF, {}, check="/api/pqrs/{pqr_id}"),
+    Endpoint("POST", "/api/pqrs/{pqr_id}/clasificar", STAFF, {"causal": "F02"},
+             check="/api/pqrs/{pqr_id}"),
+    Endpoint("POST", "/api/pqrs/{pqr_id}/notificacion", STAFF,
+             {"medio": "personal", "fecha": "2026-11-01"}, check="/api/pqrs/{pqr_id}"),
+    Endpoint("GET", "/api/pqrs/causales", READERS),
+    Endpoint("POST", "/api/pqrs/causales", ADMIN,
+             {"codigo": "M01", "grupo": "facturacion", "nombre": "Causal de la matriz"}),
+    Endpoint("PATCH", "/api/pqrs/causales/{codigo}", ADMIN, {"nombre": "Cambiada"},
+             check="/api/pqrs/causales"),
     Endpoint("POST", "/api/pqrs/{pqr_id}/recurso", READERS, {"descripcion": "no"},
              check="/api/pqrs/{pqr_id}"),
     Endpoint("POST", "/api/periodos/{periodo}/pdfs", ADMIN, check="/api/periodos/{periodo}"),
@@ -165,11 +175,14 @@ async def _build_ids(client: httpx.AsyncClient, tenant_a: TenantWorld) -> dict[s
               ).json()["items"][0]
     pqr = await client.post("/api/pqrs", headers=tenant_a.headers(Role.cliente), json={
         "tipo": "queja", "asunto": "Matriz", "descripcion": "Una queja de tenant A"})
+    causal = await client.post("/api/pqrs/causales", headers=tenant_a.headers(Role.admin),
+                               json={"codigo": "A01", "grupo": "prestacion",
+                                     "nombre": "Solo de tenant A"})
     return {"cliente_id": str(tenant_a.other_cliente.id),
             "user_id": str(tenant_a.users[Role.operador].id), "slug": tenant_a.slug,
             "tarifa_id": tarifa["id"], "lectura_id": lectura.json()["id"],
             "periodo": "2026-10", "factura_id": factura["id"], "pago_id": pago.json()["id"],
-            "pqr_id": pqr.json()["id"]}
+            "pqr_id": pqr.json()["id"], "codigo": causal.json()["codigo"]}
 
 
 @pytest.fixture(scope="module")

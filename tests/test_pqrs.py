@@ -5,6 +5,7 @@ import uuid
 from datetime import date, timedelta
 from decimal import Decimal as D
 
+import holidays
 import pytest
 from sqlalchemy import update
 
@@ -109,7 +110,8 @@ async def test_filing_refuses_bad_input(client, tenant_a, tenant_b):
 async def test_the_workflow_allows_only_its_moves(client, tenant_a):
     pqr_id = (await file(client, tenant_a)).json()["id"]
     operador = str(tenant_a.users[Role.operador].id)
-    assert_problem(await act(client, tenant_a, pqr_id, "responder", {"respuesta": "Ya"}), 409)
+    answer_body = {"respuesta": "Ya", "tipo_respuesta": "accede", "causal": "P06"}
+    assert_problem(await act(client, tenant_a, pqr_id, "responder", answer_body), 409)
     assert_problem(await act(client, tenant_a, pqr_id, "cerrar", {}), 409)
     assert_problem(await act(client, tenant_a, pqr_id, "asignar",
                              {"operador_id": str(tenant_a.users[Role.cliente].id)}), 422)
@@ -121,9 +123,10 @@ async def test_the_workflow_allows_only_its_moves(client, tenant_a):
     assert noted.status_code == 200
     assert_problem(await act(client, tenant_a, pqr_id, "responder", {"respuesta": ""}), 422)
     responded = await act(client, tenant_a, pqr_id, "responder",
-                          {"respuesta": "Se cambió el medidor el 24 de noviembre."})
+                          {"respuesta": "Se cambió el medidor el 24 de noviembre.",
+                           "tipo_respuesta": "accede", "causal": "P06"})
     assert responded.json()["estado"] == "respondida"
-    assert_problem(await act(client, tenant_a, pqr_id, "responder", {"respuesta": "Otra"}), 409)
+    assert_problem(await act(client, tenant_a, pqr_id, "responder", answer_body), 409)
     assert_problem(await act(client, tenant_a, pqr_id, "asignar", {"operador_id": operador}),
                    409)
     closed = await act(client, tenant_a, pqr_id, "cerrar", {})
@@ -168,7 +171,8 @@ async def test_recurso_within_five_business_days_of_the_response(client, databas
     assert_problem(await act(client, tenant_a, pqr_id, "recurso", recurso, Role.cliente), 409)
     await act(client, tenant_a, pqr_id, "asignar",
               {"operador_id": str(tenant_a.users[Role.operador].id)})
-    await act(client, tenant_a, pqr_id, "responder", {"respuesta": "No procede."})
+    await act(client, tenant_a, pqr_id, "responder",
+              {"respuesta": "No procede.", "tipo_respuesta": "no_accede", "causal": "F01"})
 
     filed = await act(client, tenant_a, pqr_id, "recurso", recurso, Role.cliente)
     assert filed.status_code == 201, filed.text
@@ -237,7 +241,8 @@ async def test_summary_counts_and_share_answered_on_time(client, database, tenan
            for tipo in ("peticion", "queja", "queja")]
     for pqr_id in ids[:2]:
         await act(client, tenant_a, pqr_id, "asignar", {"operador_id": operador})
-        await act(client, tenant_a, pqr_id, "responder", {"respuesta": "Atendido."})
+        await act(client, tenant_a, pqr_id, "responder",
+                  {"respuesta": "Atendido.", "tipo_respuesta": "accede", "causal": "P09"})
     first = (await client.get(f"/api/pqrs/{ids[0]}", headers=tenant_a.headers(Role.admin)))
     filed = date.fromisoformat(first.json()["fecha_radicacion"])
     await age(database, tenant_a, ids[1], fecha_vencimiento=filed - timedelta(days=1))
@@ -269,7 +274,8 @@ async def answer(client, world: TenantWorld, pqr_id: str) -> None:
     await act(client, world, pqr_id, "asignar",
               {"operador_id": str(world.users[Role.operador].id)})
     response = await act(client, world, pqr_id, "responder",
-                         {"respuesta": "Se revisó la lectura en terreno."})
+                         {"respuesta": "Se revisó la lectura en terreno.",
+                          "tipo_respuesta": "no_accede", "causal": "F01"})
     assert response.status_code == 200, response.text
 
 
@@ -451,3 +457,92 @@ async def test_a_billing_run_leaves_the_hold_out_and_an_unfavorable_close_releas
     nov = await detail(client, tenant_a, november["id"])
     assert (nov["estado"], D(nov["saldo"]), nov["valor_en_reclamo"]) == (
         "parcial", nov_saldo, "500.00")
+
+
+# --- classification: causes, kinds of answer, notification -------------------------------
+
+
+async def test_a_new_tenant_has_the_common_causes_and_edits_its_catalogue(client, tenant_a):
+    admin = tenant_a.headers(Role.admin)
+    catalogue = (await client.get("/api/pqrs/causales", headers=admin)).json()
+    assert len(catalogue) == 19
+    assert {c["grupo"] for c in catalogue} == {"facturacion", "prestacion"}
+    assert catalogue[0] == {"codigo": "F01", "grupo": "facturacion", "activa": True,
+                            "nombre": "Inconformidad con el consumo facturado"}
+
+    created = await client.post("/api/pqrs/causales", headers=admin, json={
+        "codigo": "F20", "grupo": "facturacion", "nombre": "Cobro de reconexión"})
+    assert created.status_code == 201, created.text
+    assert_problem(await client.post("/api/pqrs/causales", headers=admin, json={
+        "codigo": "F20", "grupo": "facturacion", "nombre": "Otra vez"}), 409)
+    problem = assert_problem(await client.post("/api/pqrs/causales", headers=admin, json={
+        "codigo": "f 1", "grupo": "comercial", "nombre": "x"}), 422)
+    assert {e["field"] for e in problem["errors"]} == {"codigo", "grupo", "nombre"}
+    off = await client.patch("/api/pqrs/causales/P03", headers=admin, json={"activa": False})
+    assert off.json()["activa"] is False
+    assert_problem(await client.patch("/api/pqrs/causales/Z99", headers=admin,
+                                      json={"activa": False}), 404)
+    active = (await client.get("/api/pqrs/causales?activa=true", headers=admin)).json()
+    assert "P03" not in {c["codigo"] for c in active} and "F20" in {c["codigo"] for c in active}
+
+
+async def test_a_pqr_is_answered_classified_with_the_kind_of_answer(client, database, tenant_a):
+    pqr_id = (await file(client, tenant_a)).json()["id"]
+    await act(client, tenant_a, pqr_id, "asignar",
+              {"operador_id": str(tenant_a.users[Role.operador].id)})
+    await client.patch("/api/pqrs/causales/P03", headers=tenant_a.headers(Role.admin),
+                       json={"activa": False})
+    answer = {"respuesta": "Se cambió el medidor.", "tipo_respuesta": "accede"}
+    problem = assert_problem(await act(client, tenant_a, pqr_id, "responder", answer), 422)
+    assert problem["errors"][0]["field"] == "causal"
+    assert_problem(await act(client, tenant_a, pqr_id, "clasificar", {"causal": "P03"}), 422)
+    assert_problem(await act(client, tenant_a, pqr_id, "clasificar", {"causal": "X77"}), 422)
+    assert_problem(await act(client, tenant_a, pqr_id, "responder",
+                             {**answer, "tipo_respuesta": "concede"}), 422)
+    classified = await act(client, tenant_a, pqr_id, "clasificar", {"causal": "P06"})
+    assert classified.json()["causal"] == "P06"
+
+    filed = date.fromisoformat(classified.json()["fecha_radicacion"]) - timedelta(days=12)
+    await age(database, tenant_a, pqr_id, fecha_radicacion=filed)
+    answered = (await act(client, tenant_a, pqr_id, "responder", answer)).json()
+    assert (answered["causal"], answered["tipo_respuesta"]) == ("P06", "accede")
+    answered_on = date.fromisoformat(answered["fecha_respuesta"])
+    festivos = holidays.country_holidays("CO", years=range(filed.year, answered_on.year + 1))
+    expected = sum(1 for n in range(1, (answered_on - filed).days + 1)
+                   if (d := filed + timedelta(days=n)).weekday() < 5 and d not in festivos)
+    assert answered["dias_habiles_respuesta"] == expected > 0
+
+
+async def test_the_notification_of_an_answer_is_recorded(client, tenant_a):
+    pqr_id = (await file(client, tenant_a)).json()["id"]
+    filed_on = (await client.get(f"/api/pqrs/{pqr_id}", headers=tenant_a.headers(Role.admin))
+                ).json()["fecha_radicacion"]
+    notice = {"medio": "electronica", "fecha": filed_on}
+    assert_problem(await act(client, tenant_a, pqr_id, "notificacion", notice), 409)
+    await act(client, tenant_a, pqr_id, "asignar",
+              {"operador_id": str(tenant_a.users[Role.operador].id)})
+    answered = (await act(client, tenant_a, pqr_id, "responder", {
+        "respuesta": "Procede.", "tipo_respuesta": "accede", "causal": "P06"})).json()
+    answered_on = date.fromisoformat(answered["fecha_respuesta"])
+    for fecha in (answered_on - timedelta(days=1), answered_on + timedelta(days=400)):
+        problem = assert_problem(await act(client, tenant_a, pqr_id, "notificacion",
+                                           {**notice, "fecha": fecha.isoformat()}), 422)
+        assert problem["errors"][0]["field"] == "fecha"
+    assert_problem(await act(client, tenant_a, pqr_id, "notificacion",
+                             {**notice, "medio": "correo"}), 422)
+    notified = await act(client, tenant_a, pqr_id, "notificacion",
+                         {**notice, "fecha": answered_on.isoformat()})
+    assert notified.status_code == 200, notified.text
+    pqr = notified.json()
+    assert (pqr["notificacion_medio"], pqr["fecha_notificacion"]) == (
+        "electronica", answered_on.isoformat())
+    portal = (await client.get(f"/api/pqrs/{pqr_id}", headers=tenant_a.headers(Role.cliente)))
+    assert portal.json()["eventos"][-1]["accion"] == "notificada"
+
+
+async def test_only_the_utility_classifies(client, tenant_a):
+    problem = assert_problem(await file(client, tenant_a, causal="F01"), 422)
+    assert problem["errors"][0]["field"] == "causal"
+    staff = await file(client, tenant_a, Role.operador, cliente_id=str(tenant_a.cliente.id),
+                       canal="oficina", causal="F01")
+    assert staff.status_code == 201 and staff.json()["causal"] == "F01"

@@ -4,6 +4,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKeyConstraint,
@@ -16,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.models import MONEY, Base, TenantChild, Timestamped, UUIDKeyed
+from app.core.models import MONEY, Base, TenantChild, TenantScoped, Timestamped, UUIDKeyed
 
 
 class Tipo(StrEnum):
@@ -38,6 +39,36 @@ class Estado(StrEnum):
     en_tramite = "en_tramite"
     respondida = "respondida"
     cerrada = "cerrada"
+
+
+class GrupoCausal(StrEnum):
+    facturacion = "facturacion"
+    prestacion = "prestacion"  # prestación del servicio
+
+
+class TipoRespuesta(StrEnum):
+    """How the utility decided, in the words the regulator's PQR format uses."""
+
+    accede = "accede"
+    accede_parcialmente = "accede_parcialmente"
+    no_accede = "no_accede"
+    confirma = "confirma"
+    modifica = "modifica"
+    revoca = "revoca"
+    rechaza = "rechaza"
+    traslada = "traslada"
+    archiva = "archiva"
+
+
+class MedioNotificacion(StrEnum):
+    personal = "personal"
+    aviso = "aviso"
+    electronica = "electronica"
+    conducta_concluyente = "conducta_concluyente"
+
+
+def _in(column: str, values: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
 
 
 class Resultado(StrEnum):
@@ -68,6 +99,13 @@ class Pqr(TenantChild, UUIDKeyed, Timestamped, Base):
                         name="estado"),
         CheckConstraint("valor_reclamado IS NULL OR valor_reclamado > 0",
                         name="valor_reclamado"),
+        ForeignKeyConstraint(["tenant_id", "causal"],
+                             ["pqr_causales.tenant_id", "pqr_causales.codigo"]),
+        CheckConstraint(f"tipo_respuesta IS NULL OR {_in('tipo_respuesta', TipoRespuesta)}",
+                        name="tipo_respuesta"),
+        CheckConstraint(f"notificacion_medio IS NULL OR "
+                        f"{_in('notificacion_medio', MedioNotificacion)}",
+                        name="notificacion_medio"),
     )
 
     radicado: Mapped[str] = mapped_column(String(20))
@@ -95,6 +133,27 @@ class Pqr(TenantChild, UUIDKeyed, Timestamped, Base):
     valor_reconocido: Mapped[Decimal | None] = mapped_column(MONEY)
     nota_credito_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # for what was granted
     cerrada_at: Mapped[datetime | None]
+    causal: Mapped[str | None] = mapped_column(String(10))  # a code of pqr_causales
+    tipo_respuesta: Mapped[str | None] = mapped_column(String(30))
+    # Business days from filing to the answer, kept when it is answered: the reports average
+    # it without a holiday calendar in SQL.
+    dias_habiles_respuesta: Mapped[int | None] = mapped_column(Integer)
+    notificacion_medio: Mapped[str | None] = mapped_column(String(30))
+    fecha_notificacion: Mapped[date | None] = mapped_column(Date)
+
+
+class PqrCausal(TenantScoped, Base):
+    """A cause a PQR is classified under: the tenant's catalogue, seeded with common ones."""
+
+    __tablename__ = "pqr_causales"
+    __table_args__ = (
+        CheckConstraint(_in("grupo", GrupoCausal), name="grupo"),
+    )
+
+    codigo: Mapped[str] = mapped_column(String(10), primary_key=True)
+    grupo: Mapped[str] = mapped_column(String(20))
+    nombre: Mapped[str] = mapped_column(String(200))
+    activa: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class PqrEvento(TenantChild, Base):

@@ -5,8 +5,8 @@ from datetime import date
 from sqlalchemy import Row, case, func, select
 
 from app.core.pagination import PageParams
-from app.core.repository import TenantRepository
-from app.pqrs.models import Estado, Pqr, PqrEvento
+from app.core.repository import ScopedRepository, TenantRepository
+from app.pqrs.models import Estado, Pqr, PqrCausal, PqrEvento
 
 ABIERTAS = (Estado.radicada, Estado.en_tramite)  # still waiting for an answer
 
@@ -68,4 +68,24 @@ class PqrRepository(TenantRepository[Pqr]):
                 PqrEvento.tenant_id == self.tenant_id, PqrEvento.pqr_id == evento.pqr_id))
         evento.tenant_id, evento.orden = self.tenant_id, (ultimo or 0) + 1
         self.session.add(evento)
+        await self.session.flush()
+
+
+class CausalRepository(ScopedRepository):
+    """The tenant's catalogue of causes."""
+
+    async def list(self, *, activas: bool | None = None) -> Sequence[PqrCausal]:
+        statement = select(PqrCausal).where(PqrCausal.tenant_id == self.tenant_id)
+        if activas is not None:
+            statement = statement.where(PqrCausal.activa == activas)
+        return (await self.session.scalars(statement.order_by(PqrCausal.codigo))).all()
+
+    async def get(self, codigo: str) -> PqrCausal | None:
+        return await self.session.scalar(select(PqrCausal).where(
+            PqrCausal.tenant_id == self.tenant_id, PqrCausal.codigo == codigo))
+
+    async def add_all(self, causales: Sequence[PqrCausal]) -> None:
+        for causal in causales:
+            causal.tenant_id = self.tenant_id
+        self.session.add_all(causales)
         await self.session.flush()

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from app.auth.dependencies import StaffPrincipal, require_roles
+from app.auth.dependencies import AdminPrincipal, StaffPrincipal, require_roles
 from app.auth.principal import Principal
 from app.core.dependencies import SessionDep, TenantDep
 from app.core.pagination import Page, PageParamsDep
@@ -15,9 +15,14 @@ from app.pqrs import service
 from app.pqrs.models import Estado, Pqr, Tipo
 from app.pqrs.schemas import (
     Asignacion,
+    CausalCreate,
+    CausalRead,
+    CausalUpdate,
     Cierre,
+    Clasificacion,
     EventoRead,
     Nota,
+    Notificacion,
     PqrCreate,
     PqrDetalle,
     PqrRead,
@@ -94,6 +99,29 @@ async def summary(_: StaffPrincipal, session: SessionDep, tenant: TenantDep,
                              if resumen.respondidas else None))
 
 
+@router.get("/causales", response_model=list[CausalRead],
+            summary="The tenant's catalogue of causes")
+async def list_causales(_: PqrUser, session: SessionDep, tenant: TenantDep,
+                        activa: bool | None = None) -> list[CausalRead]:
+    return [CausalRead.model_validate(c)
+            for c in await service.causales(session, tenant.id, activas=activa)]
+
+
+@router.post("/causales", response_model=CausalRead, status_code=status.HTTP_201_CREATED,
+             summary="Add a cause to the catalogue")
+async def create_causal(body: CausalCreate, _: AdminPrincipal, session: SessionDep,
+                        tenant: TenantDep) -> CausalRead:
+    return CausalRead.model_validate(await service.create_causal(session, tenant.id, body))
+
+
+@router.patch("/causales/{codigo}", response_model=CausalRead,
+              summary="Rename a cause or turn it off (causes are never deleted)")
+async def update_causal(codigo: str, body: CausalUpdate, _: AdminPrincipal,
+                        session: SessionDep, tenant: TenantDep) -> CausalRead:
+    return CausalRead.model_validate(
+        await service.update_causal(session, tenant.id, codigo, body))
+
+
 @router.get("/{pqr_id}", response_model=PqrDetalle)
 async def get_pqr(pqr_id: uuid.UUID, principal: PqrUser, session: SessionDep,
                   tenant: TenantDep) -> PqrDetalle:
@@ -125,7 +153,25 @@ async def add_note(pqr_id: uuid.UUID, body: Nota, principal: StaffPrincipal,
 async def respond(pqr_id: uuid.UUID, body: Respuesta, principal: StaffPrincipal,
                   session: SessionDep, tenant: TenantDep) -> PqrDetalle:
     actor = _actor(principal)
-    pqr = await service.respond(session, tenant, pqr_id, body.respuesta, actor)
+    pqr = await service.respond(session, tenant, pqr_id, body, actor)
+    return await _detalle(session, tenant, pqr, actor)
+
+
+@router.post("/{pqr_id}/clasificar", response_model=PqrDetalle,
+             summary="Classify under a cause of the catalogue")
+async def classify(pqr_id: uuid.UUID, body: Clasificacion, principal: StaffPrincipal,
+                   session: SessionDep, tenant: TenantDep) -> PqrDetalle:
+    actor = _actor(principal)
+    pqr = await service.classify(session, tenant.id, pqr_id, body.causal, actor)
+    return await _detalle(session, tenant, pqr, actor)
+
+
+@router.post("/{pqr_id}/notificacion", response_model=PqrDetalle,
+             summary="Record how and when the answer was notified to the customer")
+async def notify(pqr_id: uuid.UUID, body: Notificacion, principal: StaffPrincipal,
+                 session: SessionDep, tenant: TenantDep) -> PqrDetalle:
+    actor = _actor(principal)
+    pqr = await service.record_notification(session, tenant, pqr_id, body, actor)
     return await _detalle(session, tenant, pqr, actor)
 
 

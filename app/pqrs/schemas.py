@@ -4,10 +4,29 @@ from typing import Annotated
 
 from pydantic import Field
 
-from app.core.schemas import InputSchema, Line, Money, OutputSchema, PositiveMoneyText, Text
-from app.pqrs.models import Canal, Estado, Resultado, Tipo
+from app.core.schemas import (
+    InputSchema,
+    IsoDate,
+    Line,
+    Money,
+    OutputSchema,
+    PatchSchema,
+    PositiveMoneyText,
+    Text,
+)
+from app.pqrs.models import (
+    Canal,
+    Estado,
+    GrupoCausal,
+    MedioNotificacion,
+    Resultado,
+    Tipo,
+    TipoRespuesta,
+)
 
 Texto = Annotated[Text, Field(min_length=1, max_length=10_000)]
+CodigoCausal = Annotated[str, Field(pattern=r"^[A-Z0-9]{1,10}$", examples=["F01"],
+                                    description="A code of the tenant's catalogue of causes")]
 Valor = PositiveMoneyText
 
 
@@ -23,6 +42,8 @@ class PqrCreate(InputSchema):
     factura_id: uuid.UUID | None = Field(default=None, description="reclamo: the invoice")
     valor_reclamado: Valor | None = Field(default=None,
                                           description="reclamo: the disputed amount")
+    causal: CodigoCausal | None = Field(default=None,
+                                        description="Staff: the cause (it can be set later)")
 
 
 class RecursoCreate(InputSchema):
@@ -40,6 +61,36 @@ class Nota(InputSchema):
 
 class Respuesta(InputSchema):
     respuesta: Texto
+    tipo_respuesta: TipoRespuesta
+    causal: CodigoCausal | None = Field(
+        default=None, description="The cause, unless the PQR was classified before")
+
+
+class Clasificacion(InputSchema):
+    causal: CodigoCausal
+
+
+class Notificacion(InputSchema):
+    medio: MedioNotificacion
+    fecha: IsoDate = Field(description="When the customer was notified of the answer")
+
+
+class CausalCreate(InputSchema):
+    codigo: CodigoCausal
+    grupo: GrupoCausal
+    nombre: Annotated[Line, Field(min_length=3, max_length=200)]
+
+
+class CausalUpdate(PatchSchema):
+    nombre: Annotated[Line, Field(min_length=3, max_length=200)] | None = None
+    activa: bool | None = None
+
+
+class CausalRead(OutputSchema):
+    codigo: str
+    grupo: GrupoCausal
+    nombre: str
+    activa: bool
 
 
 class Cierre(InputSchema):
@@ -82,10 +133,17 @@ class PqrRead(OutputSchema):
     fecha_vencimiento: date
     respuesta: str | None
     respondida_at: datetime | None
+    fecha_respuesta: date | None
     resultado: Resultado | None
     valor_reconocido: Money | None
     nota_credito_id: uuid.UUID | None = Field(description="favorable: the credit note")
     cerrada_at: datetime | None
+    causal: str | None
+    tipo_respuesta: TipoRespuesta | None
+    dias_habiles_respuesta: int | None = Field(
+        description="Business days from filing to the answer")
+    notificacion_medio: MedioNotificacion | None
+    fecha_notificacion: date | None
     dias_habiles_restantes: int = Field(
         description="Business days left to answer; negative when the deadline has passed")
     vencida: bool = Field(description="Unanswered past its deadline")

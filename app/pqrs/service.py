@@ -13,14 +13,24 @@ from app.core import clock
 from app.core.dates import add_months
 from app.core.errors import Conflict, NotFound, invalid_fields
 from app.core.pagination import PageParams
+from app.core.schemas import sent_changes
 from app.core.sequences import take_next
 from app.core.tenant import ResolvedTenant, TenantId
 from app.facturas import service as facturas_service
 from app.facturas.models import FacturaEstado
 from app.pqrs import plazos
-from app.pqrs.models import Canal, Estado, Pqr, PqrEvento, Resultado, Tipo
-from app.pqrs.repository import PqrRepository
-from app.pqrs.schemas import Cierre, PqrCreate, RecursoCreate
+from app.pqrs.causales import CAUSALES_COMUNES
+from app.pqrs.models import Canal, Estado, Pqr, PqrCausal, PqrEvento, Resultado, Tipo
+from app.pqrs.repository import CausalRepository, PqrRepository
+from app.pqrs.schemas import (
+    CausalCreate,
+    CausalUpdate,
+    Cierre,
+    Notificacion,
+    PqrCreate,
+    RecursoCreate,
+    Respuesta,
+)
 from app.users import service as users_service
 from app.users.models import Role
 
@@ -152,12 +162,17 @@ async def file(session: AsyncSession, tenant: ResolvedTenant, data: PqrCreate,
             raise invalid_fields({field: "staff name the account and the channel" for field
                                   in ("cliente_id", "canal") if getattr(data, field) is None})
         cliente_id, canal = data.cliente_id, data.canal
+    if data.causal is not None:
+        if actor.es_portal:
+            raise invalid_fields({"causal": "the utility classifies a PQR"})
+        await _causal_activa(session, tenant.id, data.causal)
     await clientes_service.get(session, tenant.id, cliente_id)
     retencion = await _hold_claim(session, tenant, cliente_id, data)
     return await _radicar(session, tenant, Pqr(
         cliente_id=cliente_id, tipo=data.tipo, canal=canal, asunto=data.asunto,
         descripcion=data.descripcion, factura_id=data.factura_id,
-        valor_reclamado=data.valor_reclamado, factura_retencion_id=retencion), actor)
+        valor_reclamado=data.valor_reclamado, factura_retencion_id=retencion,
+        causal=data.causal), actor)
 
 
 async def file_recurso(session: AsyncSession, tenant: ResolvedTenant, pqr_id: uuid.UUID,
@@ -221,14 +236,99 @@ async def add_note(session: AsyncSession, tenant_id: TenantId, pqr_id: uuid.UUID
 
 
 async def respond(session: AsyncSession, tenant: ResolvedTenant, pqr_id: uuid.UUID,
-                  respuesta: str, actor: Actor) -> Pqr:
+                  data: Respuesta, actor: Actor) -> Pqr:
+    """Answers with the kind of decision; a PQR is answered classified (the regulator's
+    report counts answers by cause)."""
     pqr = await get(session, tenant.id, pqr_id, for_update=True)
-    await _move(session, tenant.id, pqr, "respondida", actor, respuesta)
+    if data.causal is not None:
+        await _causal_activa(session, tenant.id, data.causal)
+        pqr.causal = data.causal
+    elif pqr.causal is None:
+        raise invalid_fields({"causal": "the PQR has no causal yet: send it with the answer"})
+    await _move(session, tenant.id, pqr, "respondida", actor, data.respuesta)
     now = clock.now()
-    pqr.respuesta, pqr.respondida_at = respuesta, now
+    pqr.respuesta, pqr.respondida_at = data.respuesta, now
+    pqr.tipo_respuesta = data.tipo_respuesta
     pqr.fecha_respuesta = tenant.local_date(now)
+    pqr.dias_habiles_respuesta = plazos.habiles_entre(pqr.fecha_radicacion, pqr.fecha_respuesta)
     await PqrRepository(session, tenant.id).flush()
     return pqr
+
+
+async def classify(session: AsyncSession, tenant_id: TenantId, pqr_id: uuid.UUID,
+                   codigo: str, actor: Actor) -> Pqr:
+    pqr = await get(session, tenant_id, pqr_id, for_update=True)
+    if pqr.estado == Estado.cerrada:
+        raise Conflict("The PQR is closed.")
+    causal = await _causal_activa(session, tenant_id, codigo)
+    await PqrRepository(session, tenant_id).add_evento(PqrEvento(
+        pqr_id=pqr.id, accion="clasificada", estado_desde=pqr.estado, estado_hasta=pqr.estado,
+        texto=f"{causal.codigo} {causal.nombre}", publico=False, actor_id=actor.user_id,
+        created_at=clock.now()))
+    pqr.causal = causal.codigo
+    return pqr
+
+
+async def record_notification(session: AsyncSession, tenant: ResolvedTenant,
+                              pqr_id: uuid.UUID, data: Notificacion, actor: Actor) -> Pqr:
+    """How and when the customer was notified of the answer (its recurso term runs from
+    there in law; here it is recorded for the regulator's file)."""
+    pqr = await get(session, tenant.id, pqr_id, for_update=True)
+    if pqr.fecha_respuesta is None:
+        raise Conflict(f"The PQR is {pqr.estado}: only an answer is notified.")
+    if data.fecha < pqr.fecha_respuesta:
+        raise invalid_fields({"fecha": f"before the answer of {pqr.fecha_respuesta}"})
+    if data.fecha > tenant.local_date():
+        raise invalid_fields({"fecha": "in the future"})
+    await PqrRepository(session, tenant.id).add_evento(PqrEvento(
+        pqr_id=pqr.id, accion="notificada", estado_desde=pqr.estado, estado_hasta=pqr.estado,
+        texto=f"{data.medio} {data.fecha.isoformat()}", publico=True, actor_id=actor.user_id,
+        created_at=clock.now()))
+    pqr.notificacion_medio, pqr.fecha_notificacion = data.medio, data.fecha
+    return pqr
+
+
+async def _causal_activa(session: AsyncSession, tenant_id: TenantId,
+                         codigo: str) -> PqrCausal:
+    causal = await CausalRepository(session, tenant_id).get(codigo)
+    if causal is None or not causal.activa:
+        raise invalid_fields({"causal": f"{codigo} is not an active cause of the catalogue"})
+    return causal
+
+
+async def causales(session: AsyncSession, tenant_id: TenantId, *,
+                   activas: bool | None = None) -> Sequence[PqrCausal]:
+    return await CausalRepository(session, tenant_id).list(activas=activas)
+
+
+async def seed_causales(session: AsyncSession, tenant_id: TenantId) -> None:
+    """A new tenant's catalogue: the common causes."""
+    await CausalRepository(session, tenant_id).add_all([
+        PqrCausal(codigo=codigo, grupo=grupo, nombre=nombre, activa=True)
+        for codigo, grupo, nombre in CAUSALES_COMUNES])
+
+
+async def create_causal(session: AsyncSession, tenant_id: TenantId,
+                        data: CausalCreate) -> PqrCausal:
+    repository = CausalRepository(session, tenant_id)
+    if await repository.get(data.codigo) is not None:
+        raise Conflict(f"The catalogue has a cause {data.codigo} already.")
+    causal = PqrCausal(codigo=data.codigo, grupo=data.grupo, nombre=data.nombre, activa=True)
+    await repository.add_all([causal])
+    return causal
+
+
+async def update_causal(session: AsyncSession, tenant_id: TenantId, codigo: str,
+                        data: CausalUpdate) -> PqrCausal:
+    """A cause is renamed or turned off, never deleted: PQRs classified under it keep it."""
+    repository = CausalRepository(session, tenant_id)
+    causal = await repository.get(codigo)
+    if causal is None:
+        raise NotFound(f"No cause {codigo} in this tenant's catalogue.")
+    for field, value in sent_changes(data).items():
+        setattr(causal, field, value)
+    await repository.flush()
+    return causal
 
 
 async def close(session: AsyncSession, tenant_id: TenantId, pqr_id: uuid.UUID, data: Cierre,

@@ -11,6 +11,7 @@ from app.core.errors import Conflict, NotFound, PayloadTooLarge, invalid_fields
 from app.core.pagination import PageParams
 from app.core.schemas import sent_changes
 from app.core.tenant import TenantId, session_tenant, switch_tenant
+from app.pqrs import service as pqrs_service
 from app.tenancy.constants import PUBLIC_TENANT
 from app.tenancy.models import Tenant, TenantEstado
 from app.tenancy.repository import TenantsRepository
@@ -26,18 +27,19 @@ async def create(session: AsyncSession, data: TenantCreate) -> Tenant:
         raise Conflict(f"Tenant '{data.slug}' already exists.")
     tenant = await tenants.add(Tenant(id=data.slug, nombre=data.nombre, nit=data.nit,
                                       timezone=data.timezone, estado=TenantEstado.activo))
+    # Writing into the new tenant: move the unit of work there and back.
+    caller_tenant = session_tenant(session)
+    await switch_tenant(session, TenantId(tenant.id))
+    await pqrs_service.seed_causales(session, TenantId(tenant.id))
     if data.admin is not None:
-        # Writing into the new tenant: move the unit of work there and back.
-        caller_tenant = session_tenant(session)
-        await switch_tenant(session, TenantId(tenant.id))
         await users_service.create(
             session, TenantId(tenant.id),
             UserCreate(email=data.admin.email, nombre=data.admin.nombre,
                        password=data.admin.password, role=Role.admin),
             actor_role=Role.superadmin,
         )
-        if caller_tenant is not None:
-            await switch_tenant(session, caller_tenant)
+    if caller_tenant is not None:
+        await switch_tenant(session, caller_tenant)
     return tenant
 
 
