@@ -27,6 +27,7 @@ from app.pagos.router import router as pagos_router
 from app.pdf.renderer import PdfRenderer
 from app.pdf.router import router as pdf_router
 from app.pqrs.router import router as pqrs_router
+from app.reportes.router import router as reportes_router
 from app.tarifas.router import router as tarifas_router
 from app.tenancy.directory import TenantDirectory
 from app.tenancy.middleware import TenancyMiddleware
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for router in (facturas_router, pdf_router, estado_cuenta_router, clientes_router,
                    auth_router, pagos_router, pqrs_router, health_router, tenancy_router,
                    marca_router, users_router, tarifas_router, lecturas_router,
-                   facturacion_router, trabajos_router):
+                   facturacion_router, trabajos_router, reportes_router):
         app.include_router(router)
 
     # Added innermost first: a request meets RequestContext, BodySizeLimit, CORS, Tenancy.

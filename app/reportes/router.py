@@ -1,0 +1,156 @@
+"""Reports under /api/reportes: each as JSON, or as a file with ?formato=csv|xlsx (the CSV
+holds the report's main table and its totals; the XLSX a sheet per table)."""
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from app.auth.dependencies import AdminPrincipal, StaffPrincipal
+from app.core.dependencies import SessionDep, TenantDep
+from app.core.exports import (
+    XLSX_MEDIA_TYPE,
+    Formato,
+    Sheet,
+    columns_of,
+    csv_response,
+    rows_of,
+    xlsx_response,
+)
+from app.core.schemas import IsoDate
+from app.lecturas.models import PERIODO_PATTERN
+from app.reportes import service
+from app.reportes.schemas import (
+    CarteraCuenta,
+    CarteraGrupo,
+    ConsumoFila,
+    Desviacion,
+    FacturacionFila,
+    PqrsFila,
+    RecaudoDia,
+    RecaudoPeriodo,
+    ReporteCartera,
+    ReporteConsumos,
+    ReporteFacturacion,
+    ReportePqrs,
+    ReporteRecaudo,
+    ReporteSubsidios,
+    SubsidiosFila,
+)
+
+router = APIRouter(prefix="/api/reportes", tags=["reportes"])
+
+Periodo = Annotated[str, Query(pattern=PERIODO_PATTERN, examples=["2026-11"])]
+FormatoQuery = Annotated[Formato, Query(description="json (default), csv or xlsx")]
+FILES: dict[int | str, dict[str, Any]] = {200: {
+    "content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}},
+    "description": "The report, or its file with ?formato=csv|xlsx"}}
+
+
+def _sheet(name: str, model: type[BaseModel], rows: Iterable[BaseModel]) -> Sheet:
+    return Sheet(name, columns_of(model), rows_of(rows))
+
+
+async def _file(formato: Formato, filename: str, sheets: Sequence[Sheet]) -> Response:
+    if formato == "csv":
+        return csv_response(filename, sheets[0])
+    return await xlsx_response(filename, sheets)
+
+
+@router.get("/facturacion", response_model=ReporteFacturacion, responses=FILES,
+            summary="What was billed: by service and uso/estrato, for a period or a range")
+async def facturacion(
+    _: AdminPrincipal, session: SessionDep, tenant: TenantDep,
+    periodo: Periodo | None = None, desde: Periodo | None = None, hasta: Periodo | None = None,
+    formato: FormatoQuery = "json",
+) -> Any:
+    desde, hasta = service.period_range(periodo, desde, hasta)
+    reporte = await service.facturacion(session, tenant.id, desde, hasta)
+    if formato == "json":
+        return reporte
+    suffix = desde if desde == hasta else f"{desde}_{hasta}"
+    return await _file(formato, f"{tenant.id}-facturacion-{suffix}", [
+        _sheet("Facturación", FacturacionFila, [*reporte.filas, reporte.totales])])
+
+
+@router.get("/subsidios", response_model=ReporteSubsidios, responses=FILES,
+            summary="Subsidies granted and contributions billed and collected, with the "
+                    "balance for the solidarity fund")
+async def subsidios(_: AdminPrincipal, session: SessionDep, tenant: TenantDep,
+                    periodo: Periodo, formato: FormatoQuery = "json") -> Any:
+    reporte = await service.subsidios(session, tenant.id, periodo)
+    if formato == "json":
+        return reporte
+    return await _file(formato, f"{tenant.id}-subsidios-{periodo}", [
+        _sheet("Subsidios y contribuciones", SubsidiosFila, [*reporte.filas, reporte.totales])])
+
+
+@router.get("/recaudo", response_model=ReporteRecaudo, responses=FILES,
+            summary="Payments per day and channel; per period, collected over billed")
+async def recaudo(_: AdminPrincipal, session: SessionDep, tenant: TenantDep,
+                  desde: IsoDate, hasta: IsoDate, formato: FormatoQuery = "json") -> Any:
+    reporte = await service.recaudo(session, tenant.id, desde, hasta)
+    if formato == "json":
+        return reporte
+    return await _file(formato, f"{tenant.id}-recaudo-{desde}_{hasta}", [
+        _sheet("Recaudo por día", RecaudoDia, reporte.por_dia),
+        _sheet("Recaudo por periodo", RecaudoPeriodo, reporte.por_periodo)])
+
+
+@router.get("/cartera", response_model=ReporteCartera, responses=FILES,
+            summary="Arrears by age and by unpaid periods as of a date; suspension candidates")
+async def cartera(
+    _: StaffPrincipal, session: SessionDep, tenant: TenantDep,
+    fecha: Annotated[date | None, Query(description="The cut (default today; past dates "
+                                                    "too)")] = None,
+    min_periodos: Annotated[int, Query(ge=1, le=36, description=(
+        "Periods past due that make an account a suspension candidate (art. 140)"))] = 2,
+    limite: Annotated[int, Query(ge=1, le=1000, description=(
+        "How many of the candidates the JSON lists"))] = 100,
+    formato: FormatoQuery = "json",
+) -> Any:
+    fecha = fecha or tenant.local_date()
+    if formato == "json":
+        return await service.cartera(session, tenant, fecha, min_periodos=min_periodos,
+                                     limite=limite)
+    reporte = await service.cartera(session, tenant, fecha, min_periodos=min_periodos,
+                                    limite=None)
+    cuentas = await service.cartera_cuentas(session, tenant, fecha)
+    return await _file(formato, f"{tenant.id}-cartera-{fecha}", [
+        _sheet("Cartera por cuenta", CarteraCuenta, cuentas),
+        _sheet("Por periodos en mora", CarteraGrupo, [*reporte.por_periodos, reporte.totales]),
+        _sheet("Candidatos a suspensión", CarteraCuenta, reporte.cuentas)])
+
+
+@router.get("/pqrs", response_model=ReportePqrs, responses=FILES,
+            summary="PQRs filed and answered by tipo and causal, on time, days to answer")
+async def pqrs(_: StaffPrincipal, session: SessionDep, tenant: TenantDep,
+               desde: IsoDate, hasta: IsoDate, formato: FormatoQuery = "json") -> Any:
+    reporte = await service.pqrs(session, tenant, desde, hasta)
+    if formato == "json":
+        return reporte
+    return await _file(formato, f"{tenant.id}-pqrs-{desde}_{hasta}", [
+        _sheet("PQRs", PqrsFila, [*reporte.filas, reporte.totales])])
+
+
+@router.get("/consumos", response_model=ReporteConsumos, responses=FILES,
+            summary="Consumption by uso/estrato, estimated share, and significant deviations")
+async def consumos(
+    _: StaffPrincipal, session: SessionDep, tenant: TenantDep, periodo: Periodo,
+    umbral: Annotated[float, Query(gt=0, le=10, description=(
+        "A deviation is significant above this share of the account's own average "
+        "(0.35: 35 %)"))] = 0.35,
+    limite: Annotated[int, Query(ge=1, le=1000, description=(
+        "How many deviations the JSON lists, largest first"))] = 100,
+    formato: FormatoQuery = "json",
+) -> Any:
+    if formato == "json":
+        return await service.consumos(session, tenant.id, periodo, umbral=umbral,
+                                      limite=limite)
+    reporte = await service.consumos(session, tenant.id, periodo, umbral=umbral, limite=None)
+    return await _file(formato, f"{tenant.id}-consumos-{periodo}", [
+        _sheet("Desviaciones", Desviacion, reporte.desviaciones),
+        _sheet("Consumo por uso y estrato", ConsumoFila, [*reporte.filas, reporte.totales])])

@@ -1,0 +1,175 @@
+"""What each report answers. Amounts are strings with centavos, as everywhere; a row schema is
+also the column list of the report's CSV and XLSX."""
+
+import uuid
+from datetime import date
+
+from pydantic import Field
+
+from app.core.schemas import Money, OutputSchema
+
+
+class FacturacionFila(OutputSchema):
+    servicio: str | None = Field(description="acueducto, alcantarillado; none: the invoice's "
+                                             "late-payment interest")
+    uso: str
+    estrato: int | None
+    cuentas: int
+    m3_medidos: int
+    m3_estimados: int
+    cargo_fijo: Money
+    consumo_basico: Money
+    consumo_complementario: Money
+    consumo_suntuario: Money
+    subsidios: Money = Field(description="Negative: discounts granted")
+    contribuciones: Money
+    intereses_mora: Money
+    total: Money
+
+
+class ReporteFacturacion(OutputSchema):
+    desde: str
+    hasta: str
+    cuentas: int = Field(description="Accounts billed in the periods")
+    filas: list[FacturacionFila]
+    totales: FacturacionFila
+
+
+class SubsidiosFila(OutputSchema):
+    servicio: str
+    uso: str
+    estrato: int | None
+    cuentas_subsidiadas: int
+    m3_subsidiados: int
+    subsidios: Money = Field(description="Granted (positive)")
+    cuentas_aportantes: int
+    contribuciones_facturadas: Money
+    contribuciones_recaudadas: Money = Field(
+        description="Each invoice's contribution times the share of that invoice paid so far")
+    balance: Money = Field(description="Contributions collected less subsidies granted")
+
+
+class ReporteSubsidios(OutputSchema):
+    periodo: str
+    filas: list[SubsidiosFila]
+    totales: SubsidiosFila
+    resultado: str = Field(description="superavit or deficit: the net balance's sign")
+
+
+class RecaudoDia(OutputSchema):
+    fecha: date
+    canal: str
+    pagos: int
+    valor: Money
+
+
+class RecaudoPeriodo(OutputSchema):
+    periodo: str
+    facturas: int
+    facturado: Money = Field(description="The period's own charges (total less the carried "
+                                         "balance)")
+    cartera_anterior: Money = Field(description="Carried balances the invoices collected")
+    recaudo_corriente: Money = Field(description="Payments that paid the period's charges")
+    recaudo_mora: Money = Field(description="Payments that paid carried arrears (paid first)")
+    tasa_recaudo: float | None = Field(description="recaudo_corriente / facturado")
+
+
+class ReporteRecaudo(OutputSchema):
+    desde: date
+    hasta: date
+    total_recaudado: Money
+    por_dia: list[RecaudoDia]
+    por_periodo: list[RecaudoPeriodo]
+
+
+class CarteraCuenta(OutputSchema):
+    cliente_id: uuid.UUID
+    numero_cuenta: str
+    nombre: str
+    uso: str
+    estrato: int | None
+    por_vencer: Money
+    dias_1_30: Money
+    dias_31_60: Money
+    dias_61_90: Money
+    dias_91_180: Money
+    mas_de_180: Money
+    total: Money
+    periodos_en_mora: int
+    dias_mora: int = Field(description="Days past due of its oldest unpaid invoice")
+
+
+class CarteraGrupo(OutputSchema):
+    periodos_en_mora: str = Field(description="0 (nothing past due yet), 1, 2 or 3+")
+    cuentas: int
+    por_vencer: Money
+    dias_1_30: Money
+    dias_31_60: Money
+    dias_61_90: Money
+    dias_91_180: Money
+    mas_de_180: Money
+    total: Money
+
+
+class ReporteCartera(OutputSchema):
+    fecha: date
+    por_periodos: list[CarteraGrupo]
+    totales: CarteraGrupo
+    min_periodos: int
+    candidatos_suspension: int = Field(
+        description="Accounts with at least min_periodos unpaid periods past due (art. 140)")
+    cuentas: list[CarteraCuenta] = Field(
+        description="Those accounts, largest debts first (up to `limite`; the CSV and XLSX "
+                    "carry every account that owes)")
+
+
+class PqrsFila(OutputSchema):
+    tipo: str
+    causal: str | None
+    grupo: str | None
+    causal_nombre: str | None
+    radicadas: int
+    respondidas: int
+    a_tiempo: int
+    proporcion_a_tiempo: float | None
+    promedio_dias_habiles: float | None
+    abiertas_vencidas: int
+    silencio_positivo: int
+
+
+class ReportePqrs(OutputSchema):
+    desde: date
+    hasta: date
+    filas: list[PqrsFila]
+    totales: PqrsFila
+
+
+class ConsumoFila(OutputSchema):
+    uso: str
+    estrato: int | None
+    cuentas: int
+    m3: int
+    promedio_m3: float | None
+    estimadas: int
+    proporcion_estimadas: float | None
+
+
+class Desviacion(OutputSchema):
+    cliente_id: uuid.UUID
+    numero_cuenta: str
+    nombre: str
+    uso: str
+    estrato: int | None
+    factura_numero: int
+    consumo_m3: int
+    promedio_m3: int
+    desviacion_m3: int
+    desviacion: float = Field(description="(consumo - promedio) / promedio")
+
+
+class ReporteConsumos(OutputSchema):
+    periodo: str
+    umbral: float
+    filas: list[ConsumoFila]
+    totales: ConsumoFila
+    desviaciones: list[Desviacion]

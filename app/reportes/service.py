@@ -1,0 +1,233 @@
+"""Management reports: the figures come from SQL aggregates (app.reportes.repository); this
+module checks the filters, completes the rows (ratios, balances, totals of a few grouped
+rows) and shapes them."""
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import invalid_fields
+from app.core.tenant import ResolvedTenant, TenantId
+from app.reportes.repository import ReportesRepository
+from app.reportes.schemas import (
+    CarteraCuenta,
+    CarteraGrupo,
+    ConsumoFila,
+    Desviacion,
+    FacturacionFila,
+    PqrsFila,
+    RecaudoDia,
+    RecaudoPeriodo,
+    ReporteCartera,
+    ReporteConsumos,
+    ReporteFacturacion,
+    ReportePqrs,
+    ReporteRecaudo,
+    ReporteSubsidios,
+    SubsidiosFila,
+)
+
+ZERO = Decimal("0.00")
+MAX_RANGE_DAYS = 366
+# Age buckets of the arrears: (column, the oldest due date it takes, in days before the cut).
+AGE_BUCKETS = (("dias_1_30", 30), ("dias_31_60", 60), ("dias_61_90", 90),
+               ("dias_91_180", 180))
+MONEY_FIELDS_CARTERA = ("por_vencer", *(name for name, _ in AGE_BUCKETS), "mas_de_180", "total")
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+def _ratio(part: float | int | Decimal, whole: float | int | Decimal) -> float | None:
+    return round(float(part) / float(whole), 4) if whole else None
+
+
+def _sum(rows: Sequence[Any], field: str) -> Any:
+    return sum((getattr(row, field) for row in rows), start=type(getattr(rows[0], field))(0)
+               if rows else 0)
+
+
+def _check_range(desde: Any, hasta: Any, *, days: int | None = MAX_RANGE_DAYS) -> None:
+    if hasta < desde:
+        raise invalid_fields({"hasta": f"before desde ({desde})"})
+    if days is not None and isinstance(desde, date) and (hasta - desde).days > days:
+        raise invalid_fields({"hasta": f"the range is longer than {days} days"})
+
+
+def period_range(periodo: str | None, desde: str | None,
+                 hasta: str | None) -> tuple[str, str]:
+    """`periodo`, or the range `desde`–`hasta` (both): the periods a report covers."""
+    if periodo is not None:
+        if desde is not None or hasta is not None:
+            raise invalid_fields({"periodo": "either periodo or desde and hasta, not both"})
+        return periodo, periodo
+    if desde is None or hasta is None:
+        raise invalid_fields({name: "give periodo, or desde and hasta" for name, value
+                              in (("desde", desde), ("hasta", hasta)) if value is None})
+    return desde, hasta
+
+
+async def facturacion(session: AsyncSession, tenant_id: TenantId, desde: str,
+                      hasta: str) -> ReporteFacturacion:
+    _check_range(desde, hasta)
+    repository = ReportesRepository(session, tenant_id)
+    money = ("cargo_fijo", "consumo_basico", "consumo_complementario", "consumo_suntuario",
+             "subsidios", "contribuciones", "intereses_mora", "total")
+    filas = [FacturacionFila(**{**row._mapping, **{m: _money(row._mapping[m]) for m in money}})
+             for row in await repository.facturacion(desde, hasta)]
+    cuentas = await repository.cuentas_facturadas(desde, hasta)
+    totales = FacturacionFila(
+        servicio=None, uso="total", estrato=None, cuentas=cuentas,
+        m3_medidos=sum(f.m3_medidos for f in filas if f.servicio == "acueducto"),
+        m3_estimados=sum(f.m3_estimados for f in filas if f.servicio == "acueducto"),
+        **{m: _sum(filas, m) if filas else ZERO for m in money})
+    return ReporteFacturacion(desde=desde, hasta=hasta, cuentas=cuentas, filas=filas,
+                              totales=totales)
+
+
+async def subsidios(session: AsyncSession, tenant_id: TenantId,
+                    periodo: str) -> ReporteSubsidios:
+    filas = []
+    for row in await ReportesRepository(session, tenant_id).subsidios(periodo):
+        values = dict(row._mapping)
+        for name in ("subsidios", "contribuciones_facturadas", "contribuciones_recaudadas"):
+            values[name] = _money(values[name])
+        values["balance"] = values["contribuciones_recaudadas"] - values["subsidios"]
+        filas.append(SubsidiosFila(**values))
+    counts = ("cuentas_subsidiadas", "m3_subsidiados", "cuentas_aportantes")
+    money = ("subsidios", "contribuciones_facturadas", "contribuciones_recaudadas", "balance")
+    totales = SubsidiosFila(servicio="total", uso="total", estrato=None,
+                            **{c: sum(getattr(f, c) for f in filas) for c in counts},
+                            **{m: _sum(filas, m) if filas else ZERO for m in money})
+    return ReporteSubsidios(periodo=periodo, filas=filas, totales=totales,
+                            resultado="superavit" if totales.balance >= 0 else "deficit")
+
+
+async def recaudo(session: AsyncSession, tenant_id: TenantId, desde: date,
+                  hasta: date) -> ReporteRecaudo:
+    _check_range(desde, hasta)
+    repository = ReportesRepository(session, tenant_id)
+    por_dia = [RecaudoDia(fecha=r.fecha, canal=r.canal, pagos=r.pagos, valor=_money(r.valor))
+               for r in await repository.recaudo_por_dia(desde, hasta)]
+    por_periodo = []
+    for r in await repository.recaudo_por_periodo(desde, hasta):
+        facturado, corriente = _money(r.facturado), _money(r.recaudo_corriente)
+        por_periodo.append(RecaudoPeriodo(
+            periodo=r.periodo, facturas=r.facturas, facturado=facturado,
+            cartera_anterior=_money(r.cartera_anterior), recaudo_corriente=corriente,
+            recaudo_mora=_money(r.recaudo_mora), tasa_recaudo=_ratio(corriente, facturado)))
+    return ReporteRecaudo(desde=desde, hasta=hasta,
+                          total_recaudado=sum((d.valor for d in por_dia), start=ZERO),
+                          por_dia=por_dia, por_periodo=por_periodo)
+
+
+def _cut(tenant: ResolvedTenant, fecha: date) -> tuple[datetime, list[tuple[str, date]]]:
+    """The end of `fecha` in the tenant's time zone (what had happened by then counts), and
+    the oldest due date each age bucket takes."""
+    end = datetime.combine(fecha + timedelta(days=1), time.min, tzinfo=ZoneInfo(tenant.timezone))
+    return end, [(name, fecha - timedelta(days=days)) for name, days in AGE_BUCKETS]
+
+
+def _grupo(periodos: int) -> str:
+    return "3+" if periodos >= 3 else str(periodos)
+
+
+def _cuenta(row: Any, fecha: date) -> CarteraCuenta:
+    values = dict(row._mapping)
+    desde = values.pop("vencida_desde")
+    return CarteraCuenta(**{**values, **{m: _money(values[m]) for m in MONEY_FIELDS_CARTERA}},
+                         dias_mora=(fecha - desde).days if desde is not None else 0)
+
+
+async def cartera(session: AsyncSession, tenant: ResolvedTenant, fecha: date, *,
+                  min_periodos: int, limite: int | None) -> ReporteCartera:
+    if fecha > tenant.local_date():
+        raise invalid_fields({"fecha": "in the future: arrears are known up to today"})
+    end, bounds = _cut(tenant, fecha)
+    repository = ReportesRepository(session, tenant.id)
+    grupos: dict[str, dict[str, Any]] = {}
+    candidatos = 0
+    for row in await repository.cartera_resumen(fecha, end, bounds):
+        if row.periodos_en_mora >= min_periodos:
+            candidatos += row.cuentas
+        grupo = grupos.setdefault(_grupo(row.periodos_en_mora), dict.fromkeys(
+            ("cuentas", *MONEY_FIELDS_CARTERA), 0))
+        for field in grupo:
+            grupo[field] += getattr(row, field)
+    por_periodos = [CarteraGrupo(periodos_en_mora=name, **{
+        k: v if k == "cuentas" else _money(v) for k, v in values.items()})
+        for name, values in grupos.items()]
+    totales = CarteraGrupo(periodos_en_mora="total",
+                           cuentas=sum(g.cuentas for g in por_periodos),
+                           **{m: _sum(por_periodos, m) if por_periodos else ZERO
+                              for m in MONEY_FIELDS_CARTERA})
+    cuentas = [_cuenta(row, fecha) for row in await repository.cartera_por_cuenta(
+        fecha, end, bounds, min_periodos=min_periodos, limit=limite)]
+    return ReporteCartera(fecha=fecha, por_periodos=por_periodos, totales=totales,
+                          min_periodos=min_periodos, candidatos_suspension=candidatos,
+                          cuentas=cuentas)
+
+
+async def cartera_cuentas(session: AsyncSession, tenant: ResolvedTenant,
+                          fecha: date) -> list[CarteraCuenta]:
+    """Every account that owed something on `fecha` (the detail the files carry)."""
+    end, bounds = _cut(tenant, fecha)
+    return [_cuenta(row, fecha) for row in await ReportesRepository(
+        session, tenant.id).cartera_por_cuenta(fecha, end, bounds)]
+
+
+async def pqrs(session: AsyncSession, tenant: ResolvedTenant, desde: date,
+               hasta: date) -> ReportePqrs:
+    _check_range(desde, hasta)
+    filas = []
+    for row in await ReportesRepository(session, tenant.id).pqrs(desde, hasta,
+                                                                 tenant.local_date()):
+        values = dict(row._mapping)
+        promedio = values["promedio_dias_habiles"]
+        values["promedio_dias_habiles"] = round(float(promedio), 2) if promedio is not None \
+            else None
+        filas.append(PqrsFila(**values, proporcion_a_tiempo=_ratio(values["a_tiempo"],
+                                                                   values["respondidas"])))
+    respondidas = sum(f.respondidas for f in filas)
+    dias = sum((f.promedio_dias_habiles or 0) * f.respondidas for f in filas)
+    a_tiempo = sum(f.a_tiempo for f in filas)
+    totales = PqrsFila(
+        tipo="total", causal=None, grupo=None, causal_nombre=None,
+        radicadas=sum(f.radicadas for f in filas), respondidas=respondidas, a_tiempo=a_tiempo,
+        proporcion_a_tiempo=_ratio(a_tiempo, respondidas),
+        promedio_dias_habiles=round(dias / respondidas, 2) if respondidas else None,
+        abiertas_vencidas=sum(f.abiertas_vencidas for f in filas),
+        silencio_positivo=sum(f.silencio_positivo for f in filas))
+    return ReportePqrs(desde=desde, hasta=hasta, filas=filas, totales=totales)
+
+
+async def consumos(session: AsyncSession, tenant_id: TenantId, periodo: str, *,
+                   umbral: float, limite: int | None) -> ReporteConsumos:
+    repository = ReportesRepository(session, tenant_id)
+    filas = [ConsumoFila(uso=r.uso, estrato=r.estrato, cuentas=r.cuentas, m3=r.m3,
+                         promedio_m3=round(float(r.promedio_m3), 2)
+                         if r.promedio_m3 is not None else None,
+                         estimadas=r.estimadas,
+                         proporcion_estimadas=_ratio(r.estimadas, r.cuentas))
+             for r in await repository.consumos(periodo)]
+    cuentas, m3 = sum(f.cuentas for f in filas), sum(f.m3 for f in filas)
+    estimadas = sum(f.estimadas for f in filas)
+    totales = ConsumoFila(uso="total", estrato=None, cuentas=cuentas, m3=m3,
+                          promedio_m3=round(m3 / cuentas, 2) if cuentas else None,
+                          estimadas=estimadas, proporcion_estimadas=_ratio(estimadas, cuentas))
+    desviaciones = await desviaciones_de(session, tenant_id, periodo, umbral=umbral,
+                                         limite=limite)
+    return ReporteConsumos(periodo=periodo, umbral=umbral, filas=filas, totales=totales,
+                           desviaciones=desviaciones)
+
+
+async def desviaciones_de(session: AsyncSession, tenant_id: TenantId, periodo: str, *,
+                          umbral: float, limite: int | None = None) -> list[Desviacion]:
+    return [Desviacion(**{**r._mapping, "desviacion": round(float(r.desviacion), 4)})
+            for r in await ReportesRepository(session, tenant_id).desviaciones(
+                periodo, umbral, limit=limite)]
