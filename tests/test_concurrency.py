@@ -34,7 +34,7 @@ from tests.factories import TenantWorld, make_tenant
 pytestmark = pytest.mark.postgres
 
 TENANT_TABLES_IN_DELETE_ORDER = (
-    "trabajos", "programaciones", "pqr_eventos", "pqrs", "factura_pdfs", "pagos",
+    "trabajos", "programaciones", "pqr_eventos", "pqrs", "pqr_causales", "factura_pdfs", "pagos",
     "notas_credito", "factura_lineas", "facturas", "lecturas", "periodos", "tarifa_factores",
     "tarifas", "consecutivos", "users", "clientes",
 )

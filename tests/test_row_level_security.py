@@ -165,8 +165,8 @@ async def test_concurrent_requests_for_two_tenants_over_a_small_pool(settings):
     finally:
         for world in worlds:
             async with database.session(TenantId(world.slug)) as session:
-                await session.execute(text("DELETE FROM users"))
-                await session.execute(text("DELETE FROM clientes"))
+                for table in ("users", "clientes", "pqr_causales"):
+                    await session.execute(text(f"DELETE FROM {table}"))  # noqa: S608
                 await session.execute(text("DELETE FROM tenants WHERE id = :t"),
                                       {"t": world.slug})
         await engine.dispose()

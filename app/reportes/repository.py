@@ -96,6 +96,22 @@ class ReportesRepository(ScopedRepository):
             .where(self._facturas_vigentes(), Factura.periodo >= desde,
                    Factura.periodo <= hasta)) or 0
 
+    async def subsidios_cuentas(self, periodo: str) -> Any:
+        """Accounts subsidised and contributing in the period, and the m3 of the subsidised,
+        each counted once whatever services they have."""
+        def con(concepto: Concepto) -> ColumnElement[bool]:
+            return select(FacturaLinea.orden).where(
+                FacturaLinea.tenant_id == Factura.tenant_id,
+                FacturaLinea.factura_id == Factura.id,
+                FacturaLinea.concepto == concepto.value).exists()
+
+        subsidiada = con(Concepto.subsidio)
+        return (await self.session.execute(
+            select(_sum_if(subsidiada, 1).label("cuentas_subsidiadas"),
+                   _sum_if(subsidiada, Factura.consumo_m3).label("m3_subsidiados"),
+                   _sum_if(con(Concepto.contribucion), 1).label("cuentas_aportantes"))
+            .where(self._facturas_vigentes(), Factura.periodo == periodo))).one()
+
     async def subsidios(self, periodo: str) -> Sequence[Any]:
         """Per service and uso/estrato: subsidies granted and contributions billed, and the
         part of those contributions collected (the share of each invoice paid so far)."""

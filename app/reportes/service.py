@@ -92,17 +92,18 @@ async def facturacion(session: AsyncSession, tenant_id: TenantId, desde: str,
 
 async def subsidios(session: AsyncSession, tenant_id: TenantId,
                     periodo: str) -> ReporteSubsidios:
+    repository = ReportesRepository(session, tenant_id)
     filas = []
-    for row in await ReportesRepository(session, tenant_id).subsidios(periodo):
+    for row in await repository.subsidios(periodo):
         values = dict(row._mapping)
         for name in ("subsidios", "contribuciones_facturadas", "contribuciones_recaudadas"):
             values[name] = _money(values[name])
         values["balance"] = values["contribuciones_recaudadas"] - values["subsidios"]
         filas.append(SubsidiosFila(**values))
-    counts = ("cuentas_subsidiadas", "m3_subsidiados", "cuentas_aportantes")
     money = ("subsidios", "contribuciones_facturadas", "contribuciones_recaudadas", "balance")
+    cuentas = await repository.subsidios_cuentas(periodo)
     totales = SubsidiosFila(servicio="total", uso="total", estrato=None,
-                            **{c: sum(getattr(f, c) for f in filas) for c in counts},
+                            **{k: int(v) for k, v in cuentas._mapping.items()},
                             **{m: _sum(filas, m) if filas else ZERO for m in money})
     return ReporteSubsidios(periodo=periodo, filas=filas, totales=totales,
                             resultado="superavit" if totales.balance >= 0 else "deficit")
