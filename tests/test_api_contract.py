@@ -160,6 +160,10 @@ BUSINESS_RULES: dict[str, str] = {
     "POST /api/pqrs/{pqr_id}/asignar": "the assignee must be staff of the tenant",
     "POST /api/pqrs/{pqr_id}/cerrar": "a claim on an invoice closes with its result, granting "
                                       "at most the disputed amount",
+    "GET /api/reportes/facturacion": "periodo, or desde and hasta in order",
+    "GET /api/reportes/recaudo": "hasta not before desde, at most 366 days after it",
+    "GET /api/reportes/pqrs": "hasta not before desde, at most 366 days after it",
+    "GET /api/reportes/cartera": "the cut may not be in the future",
 }
 
 

@@ -2,7 +2,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from app.core.schemas import (
     InputSchema,
@@ -83,7 +83,7 @@ class CausalCreate(InputSchema):
 
 class CausalUpdate(PatchSchema):
     nombre: Annotated[Line, Field(min_length=3, max_length=200)] | None = None
-    activa: bool | None = None
+    activa: StrictBool | None = None
 
 
 class CausalRead(OutputSchema):

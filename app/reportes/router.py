@@ -2,7 +2,6 @@
 holds the report's main table and its totals; the XLSX a sheet per table)."""
 
 from collections.abc import Iterable, Sequence
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -104,7 +103,7 @@ async def recaudo(_: AdminPrincipal, session: SessionDep, tenant: TenantDep,
             summary="Arrears by age and by unpaid periods as of a date; suspension candidates")
 async def cartera(
     _: StaffPrincipal, session: SessionDep, tenant: TenantDep,
-    fecha: Annotated[date | None, Query(description="The cut (default today; past dates "
+    fecha: Annotated[IsoDate | None, Query(description="The cut (default today; past dates "
                                                     "too)")] = None,
     min_periodos: Annotated[int, Query(ge=1, le=36, description=(
         "Periods past due that make an account a suspension candidate (art. 140)"))] = 2,

@@ -47,9 +47,8 @@ def _ratio(part: float | int | Decimal, whole: float | int | Decimal) -> float |
     return round(float(part) / float(whole), 4) if whole else None
 
 
-def _sum(rows: Sequence[Any], field: str) -> Any:
-    return sum((getattr(row, field) for row in rows), start=type(getattr(rows[0], field))(0)
-               if rows else 0)
+def _total(rows: Sequence[Any], field: str) -> Decimal:
+    return sum((getattr(row, field) for row in rows), start=ZERO)
 
 
 def _check_range(desde: Any, hasta: Any, *, days: int | None = MAX_RANGE_DAYS) -> None:
@@ -85,7 +84,7 @@ async def facturacion(session: AsyncSession, tenant_id: TenantId, desde: str,
         servicio=None, uso="total", estrato=None, cuentas=cuentas,
         m3_medidos=sum(f.m3_medidos for f in filas if f.servicio == "acueducto"),
         m3_estimados=sum(f.m3_estimados for f in filas if f.servicio == "acueducto"),
-        **{m: _sum(filas, m) if filas else ZERO for m in money})
+        **{m: _total(filas, m) for m in money})
     return ReporteFacturacion(desde=desde, hasta=hasta, cuentas=cuentas, filas=filas,
                               totales=totales)
 
@@ -104,7 +103,7 @@ async def subsidios(session: AsyncSession, tenant_id: TenantId,
     cuentas = await repository.subsidios_cuentas(periodo)
     totales = SubsidiosFila(servicio="total", uso="total", estrato=None,
                             **{k: int(v) for k, v in cuentas._mapping.items()},
-                            **{m: _sum(filas, m) if filas else ZERO for m in money})
+                            **{m: _total(filas, m) for m in money})
     return ReporteSubsidios(periodo=periodo, filas=filas, totales=totales,
                             resultado="superavit" if totales.balance >= 0 else "deficit")
 
@@ -165,7 +164,7 @@ async def cartera(session: AsyncSession, tenant: ResolvedTenant, fecha: date, *,
         for name, values in grupos.items()]
     totales = CarteraGrupo(periodos_en_mora="total",
                            cuentas=sum(g.cuentas for g in por_periodos),
-                           **{m: _sum(por_periodos, m) if por_periodos else ZERO
+                           **{m: _total(por_periodos, m)
                               for m in MONEY_FIELDS_CARTERA})
     cuentas = [_cuenta(row, fecha) for row in await repository.cartera_por_cuenta(
         fecha, end, bounds, min_periodos=min_periodos, limit=limite)]
