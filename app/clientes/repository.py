@@ -1,5 +1,5 @@
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from functools import cache
 from typing import Any
 
@@ -63,9 +63,10 @@ class ClienteRepository(TenantRepository[Cliente]):
     async def all(self) -> Sequence[Cliente]:
         return (await self.session.scalars(self.select().order_by(Cliente.numero_cuenta))).all()
 
-    async def list_page(self, params: PageParams, *, estrato: int | None = None,
-                        uso: str | None = None, estado: str | None = None,
-                        q: str | None = None) -> tuple[list[Row], int]:
+    @staticmethod
+    def _filtered(estrato: int | None = None, uso: str | None = None,
+                  estado: str | None = None, q: str | None = None,
+                  ) -> tuple[PagedRead, dict[str, Any]]:
         """`q`: a numero_cuenta prefix or a part of the nombre (any case)."""
         values: dict[str, Any] = {name: str(value) if isinstance(value, str) else value
                                   for name, value in (("estrato", estrato), ("uso", uso),
@@ -73,5 +74,13 @@ class ClienteRepository(TenantRepository[Cliente]):
                                   if value is not None}
         if q:
             values |= {"q_prefix": _like_literal(q) + "%", "q_part": f"%{_like_literal(q)}%"}
-        listing = _listing(frozenset(values) | ({"q"} if q else set()))
+        return _listing(frozenset(values) | ({"q"} if q else set())), values
+
+    async def list_page(self, params: PageParams, **filters: Any) -> tuple[list[Row], int]:
+        listing, values = self._filtered(**filters)
         return await self.page_rows(listing, params, **values)
+
+    def export(self, **filters: Any) -> AsyncIterator[Row]:
+        """Every account the list's filters select, in the list's order."""
+        listing, values = self._filtered(**filters)
+        return self.stream_rows(listing.all, **values)

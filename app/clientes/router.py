@@ -1,7 +1,7 @@
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
 from app.auth.dependencies import AdminPrincipal, ClientePrincipal, StaffPrincipal
 from app.clientes import service
@@ -9,6 +9,7 @@ from app.clientes.models import ClienteEstado, Uso
 from app.clientes.schemas import ClienteCreate, ClienteRead, ClienteUpdate
 from app.core.dependencies import SessionDep, TenantIdDep
 from app.core.errors import refuse_other_methods
+from app.core.exports import EXPORT_RESPONSES, FormatoQuery, export_list
 from app.core.pagination import Page, PageParamsDep
 from app.core.schemas import Line
 
@@ -22,8 +23,9 @@ async def create_cliente(body: ClienteCreate, _: StaffPrincipal, session: Sessio
     return ClienteRead.model_validate(cliente)
 
 
-@router.get("", response_model=Page[ClienteRead])
+@router.get("", response_model=Page[ClienteRead], responses=EXPORT_RESPONSES)
 async def list_clientes(
+    request: Request,
     _: StaffPrincipal,
     session: SessionDep,
     tenant_id: TenantIdDep,
@@ -34,9 +36,13 @@ async def list_clientes(
     q: Annotated[Line | None, Query(max_length=200,
                                    description="Part of the nombre, or a numero_cuenta prefix")
                  ] = None,
-) -> Page[ClienteRead]:
-    items, total = await service.list_page(session, tenant_id, page, estrato=estrato, uso=uso,
-                                           estado=estado, q=q)
+    formato: FormatoQuery = "json",
+) -> Any:
+    filters: dict[str, Any] = {"estrato": estrato, "uso": uso, "estado": estado, "q": q}
+    if formato != "json":
+        return await export_list(request, tenant_id, formato, "clientes", ClienteRead,
+                                 lambda s: service.export(s, tenant_id, **filters))
+    items, total = await service.list_page(session, tenant_id, page, **filters)
     return Page.of(items, total, page)
 
 

@@ -1,7 +1,7 @@
 """Customer accounts: the rules around creating, changing and retiring them."""
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -80,6 +80,12 @@ async def list_page(session: AsyncSession, tenant_id: TenantId, params: PagePara
                     **filters: Any) -> tuple[list[ClienteRead], int]:
     rows, total = await ClienteRepository(session, tenant_id).list_page(params, **filters)
     return [ClienteRead.model_validate(row) for row in rows], total
+
+
+async def export(session: AsyncSession, tenant_id: TenantId,
+                 **filters: Any) -> AsyncIterator[dict[str, Any]]:
+    async for row in ClienteRepository(session, tenant_id).export(**filters):
+        yield dict(ClienteRead.model_validate(row))
 
 
 async def update(session: AsyncSession, tenant_id: TenantId, cliente_id: uuid.UUID,

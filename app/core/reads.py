@@ -12,7 +12,7 @@ What it skips, per execution, is what made each read cost twice the driver's tim
 compile state, the statement cache key, result processing and entity loading.
 """
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, cast
 
 from psycopg import AsyncConnection
@@ -114,10 +114,10 @@ class TenantRead:
         return expanded.statement, {key: value for key, value in expanded.parameters.items()
                                     if key not in values}
 
-    async def all(self, session: AsyncSession, params: Mapping[str, Any], *,
-                  tenant_id: TenantId) -> list[Row]:
-        """The rows, as dicts. `tenant_id` is the caller's (a repository's) tenant: it must be
-        the session's, which is what the statement receives."""
+    @staticmethod
+    def _with_tenant(session: AsyncSession, params: Mapping[str, Any],
+                     tenant_id: TenantId) -> dict[str, Any]:
+        """The parameters with the session's tenant, which must be the caller's."""
         if TENANT_PARAM in params:
             raise ValueError("a tenant read takes its tenant from the session")
         bound = session_tenant(session)
@@ -125,7 +125,23 @@ class TenantRead:
             raise TenantNotSetError("tenant read on a session bound to no tenant")
         if bound != tenant_id:
             raise TenantNotSetError("tenant read for another tenant than the session's")
-        params = {**params, TENANT_PARAM: bound}
+        return {**params, TENANT_PARAM: bound}
+
+    async def stream(self, session: AsyncSession, params: Mapping[str, Any], *,
+                     tenant_id: TenantId, batch: int = 1000) -> AsyncIterator[Row]:
+        """The rows one by one from a server-side cursor, `batch` at a time: memory stays
+        flat however many there are (exports). In the session's transaction, as `all`."""
+        params = self._with_tenant(session, params, tenant_id)
+        result = await session.stream(self.statement.execution_options(yield_per=batch),
+                                      params)
+        async for row in result.mappings():
+            yield dict(row)
+
+    async def all(self, session: AsyncSession, params: Mapping[str, Any], *,
+                  tenant_id: TenantId) -> list[Row]:
+        """The rows, as dicts. `tenant_id` is the caller's (a repository's) tenant: it must be
+        the session's, which is what the statement receives."""
+        params = self._with_tenant(session, params, tenant_id)
         if (driver := transaction_driver(session)) is None:
             connection = await session.connection()  # begins the transaction
             if connection.dialect.name != "postgresql":
@@ -147,9 +163,11 @@ class TenantRead:
 
 
 class PagedRead:
-    """A listing's page (`:limit`, `:offset`) and its count, from one ordered statement."""
+    """A listing's page (`:limit`, `:offset`), its count, and all of it (for exports), from
+    one ordered statement."""
 
     def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
+        self.all = TenantRead(statement)
         self.page = TenantRead(
             statement.limit(bindparam("limit")).offset(bindparam("offset")))
         self.count = TenantRead(select(func.count().label("total")).select_from(

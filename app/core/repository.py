@@ -6,7 +6,7 @@ SELECT it makes filters by the tenant, every INSERT sets it. (The session's safe
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Select, bindparam, func, select
@@ -54,6 +54,9 @@ class ScopedRepository:
     async def rows(self, read: TenantRead, **params: Any) -> list[Row]:
         return await read.all(self.session, params, tenant_id=self.tenant_id)
 
+    def stream_rows(self, read: TenantRead, **params: Any) -> AsyncIterator[Row]:
+        return read.stream(self.session, params, tenant_id=self.tenant_id)
+
     async def first(self, read: TenantRead, **params: Any) -> Row | None:
         rows = await self.rows(read, **params)
         return rows[0] if rows else None
@@ -96,6 +99,12 @@ class TenantRepository(ScopedRepository, Generic[M]):
     async def delete(self, obj: M) -> None:
         await self.session.delete(obj)
         await self.session.flush()
+
+    async def stream(self, statement: Select[Any], *, batch: int = 1000) -> AsyncIterator[M]:
+        """The statement's entities one by one from a server-side cursor (exports)."""
+        async for entity in await self.session.stream_scalars(
+                statement.execution_options(yield_per=batch)):
+            yield entity
 
     async def page(self, statement: Select[Any], params: PageParams,
                    ) -> tuple[Sequence[M], int]:

@@ -1,6 +1,6 @@
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import date
 from functools import cache
 from typing import Any
@@ -165,16 +165,23 @@ class FacturaRepository(TenantRepository[Factura]):
         return (await self.session.scalars(
             self.select().where(Factura.trasladada_a_id == factura_id))).all()
 
-    async def list_page(self, params: PageParams, *, today: date, periodo: str | None,
-                        estado: str | None, cliente_id: uuid.UUID | None,
-                        ) -> tuple[list[Row], int]:
+    @staticmethod
+    def _filtered(*, today: date, periodo: str | None, estado: str | None,
+                  cliente_id: uuid.UUID | None) -> tuple[PagedRead, dict[str, Any]]:
         """`estado` is the one shown: vencida is an open invoice past its payment deadline."""
         filters = {"periodo": periodo, "cliente_id": cliente_id,
                    "estado": None if estado is None else str(estado)}
         listing = _listing(periodo is not None, cliente_id is not None, estado)
-        return await self.page_rows(
-            listing, params, today=today,
-            **{key: value for key, value in filters.items() if value is not None})
+        return listing, {"today": today, **{key: value for key, value in filters.items()
+                                            if value is not None}}
+
+    async def list_page(self, params: PageParams, **filters: Any) -> tuple[list[Row], int]:
+        listing, values = self._filtered(**filters)
+        return await self.page_rows(listing, params, **values)
+
+    def export(self, **filters: Any) -> AsyncIterator[Row]:
+        listing, values = self._filtered(**filters)
+        return self.stream_rows(listing.all, **values)
 
     async def insert_many(self, invoices: list[dict[str, Any]],
                           lines: list[dict[str, Any]]) -> None:

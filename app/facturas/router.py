@@ -1,10 +1,11 @@
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Query
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 
 from app.auth.dependencies import AdminPrincipal
 from app.core.dependencies import DatabaseDep, SessionDep, TenantDep
+from app.core.exports import EXPORT_RESPONSES, FormatoQuery, export_list
 from app.core.pagination import Page, PageParamsDep
 from app.facturas import service
 from app.facturas.dependencies import InvoiceReader, own_account
@@ -17,20 +18,25 @@ from app.pdf.dependencies import RendererDep
 router = APIRouter(prefix="/api", tags=["facturas"])
 
 
-@router.get("/facturas", response_model=Page[FacturaResumen])
+@router.get("/facturas", response_model=Page[FacturaResumen], responses=EXPORT_RESPONSES)
 async def list_facturas(
-    principal: InvoiceReader, session: SessionDep, tenant: TenantDep, page: PageParamsDep,
+    request: Request, principal: InvoiceReader, session: SessionDep, tenant: TenantDep,
+    page: PageParamsDep,
     periodo: Annotated[str | None, Query(pattern=PERIODO_PATTERN)] = None,
     estado: FacturaEstado | None = None,
     cliente_id: uuid.UUID | None = None,
     vencidas: Annotated[bool, Query(description="Only invoices past their deadline")] = False,
-) -> Page[FacturaResumen]:
-    today = tenant.local_date()
+    formato: FormatoQuery = "json",
+) -> Any:
     if (own := own_account(principal)) is not None:
         cliente_id = own
-    items, total = await service.list_page(
-        session, tenant.id, page, today=today, periodo=periodo, cliente_id=cliente_id,
-        estado=FacturaEstado.vencida if vencidas else estado)
+    filters: dict[str, Any] = {
+        "today": tenant.local_date(), "periodo": periodo, "cliente_id": cliente_id,
+        "estado": FacturaEstado.vencida if vencidas else estado}
+    if formato != "json":
+        return await export_list(request, tenant.id, formato, "facturas", FacturaResumen,
+                                 lambda s: service.export(s, tenant.id, **filters))
+    items, total = await service.list_page(session, tenant.id, page, **filters)
     return Page.of(items, total, page)
 
 

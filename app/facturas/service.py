@@ -1,7 +1,7 @@
 """Issued invoices: reading them, voiding them through a credit note, account statements."""
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -31,6 +31,12 @@ async def list_page(session: AsyncSession, tenant_id: TenantId, params: PagePara
     rows, total = await FacturaRepository(session, tenant_id).list_page(
         params, today=today, periodo=periodo, estado=estado, cliente_id=cliente_id)
     return [FacturaResumen.model_validate(row) for row in rows], total
+
+
+async def export(session: AsyncSession, tenant_id: TenantId,
+                 **filters: Any) -> AsyncIterator[dict[str, Any]]:
+    async for row in FacturaRepository(session, tenant_id).export(**filters):
+        yield dict(FacturaResumen.model_validate(row))
 
 
 async def get(session: AsyncSession, tenant_id: TenantId, factura_id: uuid.UUID, *,

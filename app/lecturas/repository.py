@@ -1,8 +1,8 @@
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import Select, and_, func, insert, select
 
 from app.core.db import is_postgres
 from app.core.pagination import PageParams
@@ -28,14 +28,21 @@ class LecturaRepository(TenantRepository[Lectura]):
             Lectura.periodo > periodo)
         return bool(await self.session.scalar(statement))
 
-    async def list_page(self, params: PageParams, *, periodo: str | None,
-                        cliente_id: uuid.UUID | None) -> tuple[Sequence[Lectura], int]:
+    def _filtered(self, *, periodo: str | None, cliente_id: uuid.UUID | None,
+                  ) -> Select[Lectura]:
         statement = self.select().order_by(Lectura.periodo.desc(), Lectura.cliente_id)
         if periodo is not None:
             statement = statement.where(Lectura.periodo == periodo)
         if cliente_id is not None:
             statement = statement.where(Lectura.cliente_id == cliente_id)
-        return await self.page(statement, params)
+        return statement
+
+    async def list_page(self, params: PageParams, **filters: Any,
+                        ) -> tuple[Sequence[Lectura], int]:
+        return await self.page(self._filtered(**filters), params)
+
+    def export(self, **filters: Any) -> AsyncIterator[Lectura]:
+        return self.stream(self._filtered(**filters))
 
     async def latest(self) -> dict[uuid.UUID, tuple[str, int]]:
         """Every account's last reading: cliente_id -> (periodo, lectura_actual)."""

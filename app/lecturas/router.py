@@ -1,11 +1,12 @@
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile, status
 
 from app.auth.dependencies import StaffPrincipal
 from app.core.dependencies import SessionDep, TenantIdDep
 from app.core.errors import PayloadTooLarge, refuse_other_methods
+from app.core.exports import EXPORT_RESPONSES, FormatoQuery, export_list
 from app.core.pagination import Page, PageParamsDep
 from app.lecturas import service
 from app.lecturas.models import PERIODO_PATTERN
@@ -38,12 +39,17 @@ async def upload_lecturas(
 refuse_other_methods(router, "/carga", {"POST"})
 
 
-@router.get("", response_model=Page[LecturaRead])
+@router.get("", response_model=Page[LecturaRead], responses=EXPORT_RESPONSES)
 async def list_lecturas(
-    _: StaffPrincipal, session: SessionDep, tenant_id: TenantIdDep, page: PageParamsDep,
+    request: Request, _: StaffPrincipal, session: SessionDep, tenant_id: TenantIdDep,
+    page: PageParamsDep,
     periodo: Annotated[str | None, Query(pattern=PERIODO_PATTERN)] = None,
-    cliente_id: uuid.UUID | None = None,
-) -> Page[LecturaRead]:
+    cliente_id: uuid.UUID | None = None, formato: FormatoQuery = "json",
+) -> Any:
+    if formato != "json":
+        return await export_list(request, tenant_id, formato, "lecturas", LecturaRead,
+                                 lambda s: service.export(s, tenant_id, periodo=periodo,
+                                                          cliente_id=cliente_id))
     items, total = await service.list_page(session, tenant_id, page, periodo=periodo,
                                            cliente_id=cliente_id)
     return Page.of([LecturaRead.model_validate(x) for x in items], total, page)

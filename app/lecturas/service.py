@@ -4,7 +4,7 @@ import csv
 import io
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -22,7 +22,7 @@ from app.facturacion.calculo import LecturaInvalida, consumo_medido
 from app.facturas import service as facturas_service
 from app.lecturas.models import PERIODO_PATTERN, Lectura
 from app.lecturas.repository import LecturaRepository
-from app.lecturas.schemas import CargaResultado, LecturaCreate, LecturaUpdate
+from app.lecturas.schemas import CargaResultado, LecturaCreate, LecturaRead, LecturaUpdate
 
 CSV_COLUMNS = ("numero_cuenta", "periodo", "lectura_actual", "fecha_lectura")
 MAX_REPORTED_ERRORS = 1000
@@ -91,6 +91,12 @@ async def list_page(session: AsyncSession, tenant_id: TenantId, params: PagePara
                     ) -> tuple[Sequence[Lectura], int]:
     return await LecturaRepository(session, tenant_id).list_page(
         params, periodo=periodo, cliente_id=cliente_id)
+
+
+async def export(session: AsyncSession, tenant_id: TenantId,
+                 **filters: Any) -> AsyncIterator[dict[str, Any]]:
+    async for lectura in LecturaRepository(session, tenant_id).export(**filters):
+        yield dict(LecturaRead.model_validate(lectura))
 
 
 async def correct(session: AsyncSession, tenant_id: TenantId, lectura_id: uuid.UUID,

@@ -1,8 +1,9 @@
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Select, and_, bindparam, select
 
 from app.core.pagination import PageParams
 from app.core.reads import Row, TenantRead
@@ -29,9 +30,16 @@ class PagoRepository(TenantRepository[Pago]):
         """The payments of every invoice of the account, newest first."""
         return await self.rows(_DE_CLIENTE, cliente_id=cliente_id)
 
-    async def list_page(self, params: PageParams, *, factura_id: uuid.UUID | None,
-                        desde: date | None, hasta: date | None, canal: str | None,
-                        estado: str | None) -> tuple[Sequence[Pago], int]:
+    async def list_page(self, params: PageParams, **filters: Any,
+                        ) -> tuple[Sequence[Pago], int]:
+        return await self.page(self._filtered(**filters), params)
+
+    def export(self, **filters: Any) -> AsyncIterator[Pago]:
+        return self.stream(self._filtered(**filters))
+
+    def _filtered(self, *, factura_id: uuid.UUID | None, desde: date | None,
+                  hasta: date | None, canal: str | None, estado: str | None,
+                  ) -> Select[Pago]:
         statement = self.select().order_by(Pago.fecha.desc(), Pago.created_at.desc())
         if factura_id is not None:
             statement = statement.where(Pago.factura_id == factura_id)
@@ -43,4 +51,4 @@ class PagoRepository(TenantRepository[Pago]):
             statement = statement.where(Pago.canal == canal)
         if estado is not None:
             statement = statement.where(Pago.estado == estado)
-        return await self.page(statement, params)
+        return statement

@@ -1,10 +1,11 @@
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Header, Request, Response, status
 
 from app.auth.dependencies import AdminPrincipal, StaffPrincipal
 from app.core.dependencies import SessionDep, TenantDep, TenantIdDep
+from app.core.exports import EXPORT_RESPONSES, FormatoQuery, export_list
 from app.core.pagination import Page, PageParamsDep
 from app.core.schemas import IsoDate
 from app.pagos import service
@@ -32,15 +33,19 @@ async def record_pago(body: PagoCreate, principal: StaffPrincipal, session: Sess
     return PagoRead.model_validate(pago)
 
 
-@router.get("", response_model=Page[PagoRead])
-async def list_pagos(_: StaffPrincipal, session: SessionDep, tenant_id: TenantIdDep,
-                     page: PageParamsDep, factura_id: uuid.UUID | None = None,
+@router.get("", response_model=Page[PagoRead], responses=EXPORT_RESPONSES)
+async def list_pagos(request: Request, _: StaffPrincipal, session: SessionDep,
+                     tenant_id: TenantIdDep, page: PageParamsDep,
+                     factura_id: uuid.UUID | None = None,
                      desde: IsoDate | None = None, hasta: IsoDate | None = None,
-                     canal: Canal | None = None,
-                     estado: PagoEstado | None = None) -> Page[PagoRead]:
-    items, total = await service.list_page(session, tenant_id, page, factura_id=factura_id,
-                                           desde=desde, hasta=hasta, canal=canal,
-                                           estado=estado)
+                     canal: Canal | None = None, estado: PagoEstado | None = None,
+                     formato: FormatoQuery = "json") -> Any:
+    filters: dict[str, Any] = {"factura_id": factura_id, "desde": desde, "hasta": hasta,
+                               "canal": canal, "estado": estado}
+    if formato != "json":
+        return await export_list(request, tenant_id, formato, "pagos", PagoRead,
+                                 lambda s: service.export(s, tenant_id, **filters))
+    items, total = await service.list_page(session, tenant_id, page, **filters)
     return Page.of([PagoRead.model_validate(p) for p in items], total, page)
 
 

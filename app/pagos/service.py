@@ -3,8 +3,9 @@
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -109,6 +110,12 @@ async def list_page(session: AsyncSession, tenant_id: TenantId, params: PagePara
                     estado: str | None = None) -> tuple[Sequence[Pago], int]:
     return await PagoRepository(session, tenant_id).list_page(
         params, factura_id=factura_id, desde=desde, hasta=hasta, canal=canal, estado=estado)
+
+
+async def export(session: AsyncSession, tenant_id: TenantId,
+                 **filters: Any) -> AsyncIterator[dict[str, Any]]:
+    async for pago in PagoRepository(session, tenant_id).export(**filters):
+        yield dict(PagoRead.model_validate(pago))
 
 
 async def de_cliente(session: AsyncSession, tenant_id: TenantId,

@@ -1,8 +1,9 @@
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Row, case, func, select
+from sqlalchemy import Row, Select, case, func, select
 
 from app.core.pagination import PageParams
 from app.core.repository import ScopedRepository, TenantRepository
@@ -14,10 +15,16 @@ ABIERTAS = (Estado.radicada, Estado.en_tramite)  # still waiting for an answer
 class PqrRepository(TenantRepository[Pqr]):
     model = Pqr
 
-    async def list_page(self, params: PageParams, *, today: date, estado: str | None,
-                        tipo: str | None, asignada_a: uuid.UUID | None,
-                        cliente_id: uuid.UUID | None, vencidas: bool,
-                        vencen_hasta: date | None) -> tuple[Sequence[Pqr], int]:
+    async def list_page(self, params: PageParams, **filters: Any,
+                        ) -> tuple[Sequence[Pqr], int]:
+        return await self.page(self._filtered(**filters), params)
+
+    def export(self, **filters: Any) -> AsyncIterator[Pqr]:
+        return self.stream(self._filtered(**filters))
+
+    def _filtered(self, *, today: date, estado: str | None, tipo: str | None,
+                  asignada_a: uuid.UUID | None, cliente_id: uuid.UUID | None,
+                  vencidas: bool, vencen_hasta: date | None) -> Select[Pqr]:
         statement = self.select().order_by(Pqr.fecha_vencimiento, Pqr.radicado)
         if estado is not None:
             statement = statement.where(Pqr.estado == estado)
@@ -34,7 +41,7 @@ class PqrRepository(TenantRepository[Pqr]):
             statement = statement.where(Pqr.estado.in_(ABIERTAS),
                                         Pqr.fecha_vencimiento >= today,
                                         Pqr.fecha_vencimiento <= vencen_hasta)
-        return await self.page(statement, params)
+        return statement
 
     async def recurso_abierto(self, pqr_id: uuid.UUID) -> str | None:
         """The radicado of a recurso against this PQR that is not closed, if any."""

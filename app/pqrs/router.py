@@ -1,13 +1,13 @@
 import uuid
-from dataclasses import asdict
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from app.auth.dependencies import AdminPrincipal, StaffPrincipal, require_roles
 from app.auth.principal import Principal
 from app.core.dependencies import SessionDep, TenantDep
+from app.core.exports import EXPORT_RESPONSES, FormatoQuery, export_list
 from app.core.pagination import Page, PageParamsDep
 from app.core.schemas import IsoDate
 from app.core.tenant import ResolvedTenant
@@ -45,8 +45,7 @@ def _actor(principal: Principal) -> service.Actor:
 
 
 def _read(pqr: Pqr, today: date) -> PqrRead:
-    stored = {name: getattr(pqr, name) for name in PqrRead.model_fields if hasattr(pqr, name)}
-    return PqrRead(**stored, **asdict(service.plazo(pqr, today)))
+    return service.to_read(pqr, today)
 
 
 async def _detalle(session: SessionDep, tenant: ResolvedTenant, pqr: Pqr,
@@ -67,22 +66,29 @@ async def file_pqr(body: PqrCreate, principal: PqrUser, session: SessionDep,
                           actor)
 
 
-@router.get("", response_model=Page[PqrRead], summary="PQRs, by deadline first")
+@router.get("", response_model=Page[PqrRead], summary="PQRs, by deadline first",
+            responses=EXPORT_RESPONSES)
 async def list_pqrs(
-    principal: PqrUser, session: SessionDep, tenant: TenantDep, page: PageParamsDep,
+    request: Request, principal: PqrUser, session: SessionDep, tenant: TenantDep,
+    page: PageParamsDep,
     estado: Estado | None = None, tipo: Tipo | None = None,
     asignada_a: uuid.UUID | None = None, cliente_id: uuid.UUID | None = None,
     vencidas: Annotated[bool, Query(description="Unanswered past their deadline")] = False,
     vencen_en: Annotated[int | None, Query(ge=0, le=60, description=(
         "Unanswered and due within this many business days"))] = None,
-) -> Page[PqrRead]:
+    formato: FormatoQuery = "json",
+) -> Any:
     actor = _actor(principal)
     if actor.es_portal:
         cliente_id = actor.cliente_id
     today = tenant.local_date()
-    items, total = await service.list_page(
-        session, tenant.id, page, today=today, estado=estado, tipo=tipo, asignada_a=asignada_a,
-        cliente_id=cliente_id, vencidas=vencidas, vencen_en=vencen_en)
+    filters: dict[str, Any] = {"today": today, "estado": estado, "tipo": tipo,
+                               "asignada_a": asignada_a, "cliente_id": cliente_id,
+                               "vencidas": vencidas, "vencen_en": vencen_en}
+    if formato != "json":
+        return await export_list(request, tenant.id, formato, "pqrs", PqrRead,
+                                 lambda s: service.export(s, tenant.id, **filters))
+    items, total = await service.list_page(session, tenant.id, page, **filters)
     return Page.of([_read(p, today) for p in items], total, page)
 
 

@@ -1,10 +1,11 @@
 """The PQR desk: filing with a radicado and a legal deadline, the workflow, the timeline."""
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +29,7 @@ from app.pqrs.schemas import (
     Cierre,
     Notificacion,
     PqrCreate,
+    PqrRead,
     RecursoCreate,
     Respuesta,
 )
@@ -390,6 +392,19 @@ async def list_page(session: AsyncSession, tenant_id: TenantId, params: PagePara
     return await PqrRepository(session, tenant_id).list_page(
         params, today=today, estado=estado, tipo=tipo, asignada_a=asignada_a,
         cliente_id=cliente_id, vencidas=vencidas, vencen_hasta=vencen_hasta)
+
+
+def to_read(pqr: Pqr, today: date) -> PqrRead:
+    stored = {name: getattr(pqr, name) for name in PqrRead.model_fields if hasattr(pqr, name)}
+    return PqrRead(**stored, **asdict(plazo(pqr, today)))
+
+
+async def export(session: AsyncSession, tenant_id: TenantId, *, today: date,
+                 vencen_en: int | None = None, **filters: Any) -> AsyncIterator[dict[str, Any]]:
+    vencen_hasta = plazos.sumar_habiles(today, vencen_en) if vencen_en is not None else None
+    async for pqr in PqrRepository(session, tenant_id).export(
+            today=today, vencen_hasta=vencen_hasta, **filters):
+        yield dict(to_read(pqr, today))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,9 @@ from pydantic import BaseModel
 from app.auth.dependencies import AdminPrincipal, StaffPrincipal
 from app.core.dependencies import SessionDep, TenantDep
 from app.core.exports import (
-    XLSX_MEDIA_TYPE,
+    EXPORT_RESPONSES,
     Formato,
+    FormatoQuery,
     Sheet,
     columns_of,
     csv_response,
@@ -43,10 +44,6 @@ from app.reportes.schemas import (
 router = APIRouter(prefix="/api/reportes", tags=["reportes"])
 
 Periodo = Annotated[str, Query(pattern=PERIODO_PATTERN, examples=["2026-11"])]
-FormatoQuery = Annotated[Formato, Query(description="json (default), csv or xlsx")]
-FILES: dict[int | str, dict[str, Any]] = {200: {
-    "content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}},
-    "description": "The report, or its file with ?formato=csv|xlsx"}}
 
 
 def _sheet(name: str, model: type[BaseModel], rows: Iterable[BaseModel]) -> Sheet:
@@ -59,7 +56,7 @@ async def _file(formato: Formato, filename: str, sheets: Sequence[Sheet]) -> Res
     return await xlsx_response(filename, sheets)
 
 
-@router.get("/facturacion", response_model=ReporteFacturacion, responses=FILES,
+@router.get("/facturacion", response_model=ReporteFacturacion, responses=EXPORT_RESPONSES,
             summary="What was billed: by service and uso/estrato, for a period or a range")
 async def facturacion(
     _: AdminPrincipal, session: SessionDep, tenant: TenantDep,
@@ -75,7 +72,7 @@ async def facturacion(
         _sheet("Facturación", FacturacionFila, [*reporte.filas, reporte.totales])])
 
 
-@router.get("/subsidios", response_model=ReporteSubsidios, responses=FILES,
+@router.get("/subsidios", response_model=ReporteSubsidios, responses=EXPORT_RESPONSES,
             summary="Subsidies granted and contributions billed and collected, with the "
                     "balance for the solidarity fund")
 async def subsidios(_: AdminPrincipal, session: SessionDep, tenant: TenantDep,
@@ -87,7 +84,7 @@ async def subsidios(_: AdminPrincipal, session: SessionDep, tenant: TenantDep,
         _sheet("Subsidios y contribuciones", SubsidiosFila, [*reporte.filas, reporte.totales])])
 
 
-@router.get("/recaudo", response_model=ReporteRecaudo, responses=FILES,
+@router.get("/recaudo", response_model=ReporteRecaudo, responses=EXPORT_RESPONSES,
             summary="Payments per day and channel; per period, collected over billed")
 async def recaudo(_: AdminPrincipal, session: SessionDep, tenant: TenantDep,
                   desde: IsoDate, hasta: IsoDate, formato: FormatoQuery = "json") -> Any:
@@ -99,7 +96,7 @@ async def recaudo(_: AdminPrincipal, session: SessionDep, tenant: TenantDep,
         _sheet("Recaudo por periodo", RecaudoPeriodo, reporte.por_periodo)])
 
 
-@router.get("/cartera", response_model=ReporteCartera, responses=FILES,
+@router.get("/cartera", response_model=ReporteCartera, responses=EXPORT_RESPONSES,
             summary="Arrears by age and by unpaid periods as of a date; suspension candidates")
 async def cartera(
     _: StaffPrincipal, session: SessionDep, tenant: TenantDep,
@@ -124,7 +121,7 @@ async def cartera(
         _sheet("Candidatos a suspensión", CarteraCuenta, reporte.cuentas)])
 
 
-@router.get("/pqrs", response_model=ReportePqrs, responses=FILES,
+@router.get("/pqrs", response_model=ReportePqrs, responses=EXPORT_RESPONSES,
             summary="PQRs filed and answered by tipo and causal, on time, days to answer")
 async def pqrs(_: StaffPrincipal, session: SessionDep, tenant: TenantDep,
                desde: IsoDate, hasta: IsoDate, formato: FormatoQuery = "json") -> Any:
@@ -135,7 +132,7 @@ async def pqrs(_: StaffPrincipal, session: SessionDep, tenant: TenantDep,
         _sheet("PQRs", PqrsFila, [*reporte.filas, reporte.totales])])
 
 
-@router.get("/consumos", response_model=ReporteConsumos, responses=FILES,
+@router.get("/consumos", response_model=ReporteConsumos, responses=EXPORT_RESPONSES,
             summary="Consumption by uso/estrato, estimated share, and significant deviations")
 async def consumos(
     _: StaffPrincipal, session: SessionDep, tenant: TenantDep, periodo: Periodo,

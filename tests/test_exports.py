@@ -1,0 +1,75 @@
+"""Every staff list as CSV and XLSX with the list's own filters: the files carry exactly the
+rows and values the JSON list shows, in its order."""
+
+import csv
+import io
+
+import openpyxl
+import pytest
+
+from app.users.models import Role
+from tests.test_reportes import build
+
+LISTS = [
+    ("/api/clientes", {"estrato": 2}),
+    ("/api/lecturas", {"periodo": "2026-09"}),
+    ("/api/facturas", {"periodo": "2026-10"}),
+    ("/api/pagos", {"canal": "pse"}),
+    ("/api/pqrs", {}),
+]
+
+
+def _cell(value) -> str:
+    return "" if value is None else str(value)
+
+
+@pytest.mark.parametrize(("path", "filters"), LISTS, ids=[p for p, _ in LISTS])
+async def test_a_list_exports_what_it_lists(client, tenant_a, path, filters):
+    await build(client, tenant_a)
+    staff = tenant_a.headers(Role.operador)
+    await client.post("/api/pqrs", headers=tenant_a.headers(Role.cliente), json={
+        "tipo": "queja", "asunto": "Exportación", "descripcion": "Para la exportación"})
+    listed = (await client.get(path, headers=staff,
+                               params={**filters, "limit": 200})).json()["items"]
+    assert listed, "the scenario gives the list something to export"
+    name = path.rsplit("/", 1)[1]
+
+    response = await client.get(path, headers=staff, params={**filters, "formato": "csv"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"] == (
+        f'attachment; filename="{tenant_a.slug}-{name}.csv"')
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    header, body = rows[0], rows[1:]
+    assert len(body) == len(listed)
+    keys = list(listed[0])
+    assert len(header) == len(keys)
+    for row, item in zip(body, listed, strict=True):
+        assert row[keys.index("id")] == item["id"]
+        for key in keys:
+            value = item[key]
+            if isinstance(value, bool):
+                assert row[keys.index(key)] == ("sí" if value else "no")
+            elif not isinstance(value, dict | list):
+                assert row[keys.index(key)] == _cell(value), key
+
+    response = await client.get(path, headers=staff, params={**filters, "formato": "xlsx"})
+    assert response.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+    sheet = list(workbook.active.iter_rows(values_only=True))
+    assert len(sheet) == len(listed) + 1
+    assert [str(row[keys.index("id")]) for row in sheet[1:]] == [i["id"] for i in listed]
+
+
+async def test_a_portal_user_exports_only_its_own_invoices(client, tenant_a):
+    await build(client, tenant_a)
+    response = await client.get("/api/facturas", headers=tenant_a.headers(Role.cliente),
+                                params={"formato": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == 3 and {r["Cliente id"] for r in rows} == {str(tenant_a.cliente.id)}
+
+
+async def test_another_tenant_exports_none_of_its_rows(client, tenant_a, tenant_b):
+    await build(client, tenant_a)
+    response = await client.get("/api/facturas", headers=tenant_b.headers(Role.admin),
+                                params={"formato": "csv"})
+    assert response.content.decode("utf-8-sig").count("\n") == 1  # the header only
