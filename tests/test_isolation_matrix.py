@@ -131,6 +131,8 @@ ENDPOINTS = [
     Endpoint("GET", "/api/reportes/cartera", STAFF),
     Endpoint("GET", "/api/reportes/pqrs", STAFF),
     Endpoint("GET", "/api/reportes/consumos", STAFF),
+    Endpoint("GET", "/api/reportes/sui/facturacion", ADMIN),
+    Endpoint("GET", "/api/reportes/sui/pqrs", ADMIN),
     Endpoint("POST", "/api/pqrs/causales", ADMIN,
              {"codigo": "M01", "grupo": "facturacion", "nombre": "Causal de la matriz"}),
     Endpoint("PATCH", "/api/pqrs/causales/{codigo}", ADMIN, {"nombre": "Cambiada"},

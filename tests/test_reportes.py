@@ -310,3 +310,61 @@ async def test_a_tenant_reports_only_its_own_figures(client, tenant_a, tenant_b)
         report = await get_report(client, tenant_b, path, **params)
         rows = report.get("filas", report.get("por_dia", report.get("cuentas")))
         assert rows == [], path
+
+
+async def test_the_sui_billing_file_has_a_row_per_account_of_the_service(client, tenant_a):
+    world = await build(client, tenant_a)
+    response = await client.get("/api/reportes/sui/facturacion", headers=tenant_a.headers(
+        Role.admin), params={"periodo": "2026-10", "servicio": "acueducto"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"] == (
+        f'attachment; filename="{tenant_a.slug}-sui-facturacion-acueducto-2026-10.csv"')
+    rows = {r["Numero cuenta"]: r for r in
+            csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))}
+    assert set(rows) == set(CUENTAS)
+    moroso, factura = rows["1002"], world.facturas[("1002", "2026-10")]
+    lines = {line["concepto"]: D(line["valor"]) for line in factura["lineas"]
+             if line["servicio"] == "acueducto"}
+    assert (moroso["Factura numero"], moroso["Determinacion consumo"], moroso["Consumo m3"],
+            moroso["Dias facturados"], moroso["Codigo catastral"]) == (
+        str(factura["numero"]), "estimado", "19", "31", "")
+    assert (D(moroso["Cargo fijo"]), D(moroso["Subsidio"])) == (
+        lines["cargo_fijo"], lines["subsidio"])
+    assert moroso["Factor"] == "-0.2"
+    # it carried September, due 15 October, into the invoice issued 1 November
+    assert (D(moroso["Valor mora"]), moroso["Dias mora"]) == (
+        D(factura["saldo_anterior"]), "17")
+    assert D(moroso["Total facturado"]) == D(factura["total"])
+    paid_in_october = {p["factura_id"]: D(p["valor"]) for p in world.pagos
+                       if p["fecha"].startswith("2026-10")}
+    assert D(rows["1001"]["Pagos mes"]) == paid_in_october[
+        world.facturas[("1001", "2026-09")]["id"]]
+    assert D(rows["3005"]["Pagos mes"]) == D("10000.00")
+    assert D(rows["3003"]["Pagos mes"]) == 0  # it paid October in November
+
+    response = await client.get("/api/reportes/sui/facturacion", headers=tenant_a.headers(
+        Role.admin), params={"periodo": "2026-10", "servicio": "alcantarillado",
+                             "formato": "xlsx"})
+    sheet = list(openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+                 .active.iter_rows(values_only=True))
+    assert len(sheet) == 1 + len(CUENTAS)
+
+
+async def test_the_sui_pqr_file(client, tenant_a):
+    staff = tenant_a.headers(Role.operador)
+    filed = await client.post("/api/pqrs", headers=staff, json={
+        "tipo": "queja", "asunto": "SUI", "descripcion": "Para el archivo",
+        "cliente_id": str(tenant_a.cliente.id), "canal": "telefono", "causal": "P02"})
+    pqr = filed.json()
+    await client.post(f"/api/pqrs/{pqr['id']}/asignar", headers=staff,
+                      json={"operador_id": str(tenant_a.users[Role.operador].id)})
+    answered = (await client.post(f"/api/pqrs/{pqr['id']}/responder", headers=staff, json={
+        "respuesta": "Se lavó el tanque", "tipo_respuesta": "accede"})).json()
+    await client.post(f"/api/pqrs/{pqr['id']}/notificacion", headers=staff, json={
+        "medio": "personal", "fecha": answered["fecha_respuesta"]})
+    response = await client.get("/api/reportes/sui/pqrs", headers=tenant_a.headers(Role.admin),
+                                params={"desde": "2026-11-01", "hasta": "2026-11-30"})
+    [row] = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
+    assert row == [pqr["radicado"], pqr["fecha_radicacion"], "queja", "prestacion", "P02",
+                   "1001", "", "accede", answered["fecha_respuesta"], "personal",
+                   answered["fecha_respuesta"]]

@@ -225,6 +225,8 @@ async def export_response(database: Database, tenant_id: TenantId, formato: Form
 
 async def _csv_export(database: Database, tenant_id: TenantId, columns: Sequence[Column],
                       rows: RowSource) -> AsyncIterator[bytes]:
+    """The CSV's chunks, read as they are sent. (A failure once sending has started can only
+    cut the file short; it is logged with the request's id like any other.)"""
     buffer, writer = _csv_writer()
     buffer.write("\ufeff")
     writer.writerow([c.title for c in columns])

@@ -2,21 +2,23 @@
 holds the report's main table and its totals; the XLSX a sheet per table)."""
 
 from collections.abc import Iterable, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
 from app.auth.dependencies import AdminPrincipal, StaffPrincipal
 from app.core.dependencies import SessionDep, TenantDep
 from app.core.exports import (
     EXPORT_RESPONSES,
+    XLSX_MEDIA_TYPE,
     Formato,
     FormatoQuery,
     Sheet,
     columns_of,
     csv_response,
+    export_list,
     rows_of,
     xlsx_response,
 )
@@ -39,9 +41,13 @@ from app.reportes.schemas import (
     ReporteRecaudo,
     ReporteSubsidios,
     SubsidiosFila,
+    SuiFacturacionFila,
+    SuiPqrFila,
 )
 
 router = APIRouter(prefix="/api/reportes", tags=["reportes"])
+SUI_RESPONSES: dict[int | str, dict[str, Any]] = {200: {
+    "content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}, "description": "The file"}}
 
 Periodo = Annotated[str, Query(pattern=PERIODO_PATTERN, examples=["2026-11"])]
 
@@ -150,3 +156,26 @@ async def consumos(
     return await _file(formato, f"{tenant.id}-consumos-{periodo}", [
         _sheet("Desviaciones", Desviacion, reporte.desviaciones),
         _sheet("Consumo por uso y estrato", ConsumoFila, [*reporte.filas, reporte.totales])])
+
+
+Servicio = Literal["acueducto", "alcantarillado"]
+SuiFormato = Annotated[Literal["csv", "xlsx"], Query(description="csv (default) or xlsx")]
+
+
+@router.get("/sui/facturacion", response_class=StreamingResponse, responses=SUI_RESPONSES,
+            summary="The commercial billing file of a period and service (SUI's shape)")
+async def sui_facturacion(request: Request, _: AdminPrincipal, tenant: TenantDep,
+                          periodo: Periodo, servicio: Servicio = "acueducto",
+                          formato: SuiFormato = "csv") -> StreamingResponse:
+    return await export_list(
+        request, tenant.id, formato, f"sui-facturacion-{servicio}-{periodo}",
+        SuiFacturacionFila, lambda s: service.sui_facturacion(s, tenant.id, periodo, servicio))
+
+
+@router.get("/sui/pqrs", response_class=StreamingResponse, responses=SUI_RESPONSES,
+            summary="The PQR file of the PQRs filed in a range (SUI's shape)")
+async def sui_pqrs(request: Request, _: AdminPrincipal, tenant: TenantDep, desde: IsoDate,
+                   hasta: IsoDate, formato: SuiFormato = "csv") -> StreamingResponse:
+    service.check_range(desde, hasta)
+    return await export_list(request, tenant.id, formato, f"sui-pqrs-{desde}_{hasta}",
+                             SuiPqrFila, lambda s: service.sui_pqrs(s, tenant.id, desde, hasta))

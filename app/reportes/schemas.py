@@ -173,3 +173,49 @@ class ReporteConsumos(OutputSchema):
     filas: list[ConsumoFila]
     totales: ConsumoFila
     desviaciones: list[Desviacion]
+
+
+class SuiFacturacionFila(OutputSchema):
+    """A row of the commercial billing file, in the order of the SUI's commercial formats."""
+
+    numero_cuenta: str
+    codigo_catastral: str | None = Field(
+        default=None, description="Not kept by this service: left empty")
+    factura_numero: int
+    fecha_expedicion: date
+    dias_facturados: int
+    uso: str
+    estrato: int | None
+    determinacion_consumo: str = Field(description="medido (difference of readings) or "
+                                                   "estimado (the account's average)")
+    lectura_anterior: int | None
+    lectura_actual: int | None
+    consumo_m3: int
+    cargo_fijo: Money
+    valor_basico: Money
+    valor_complementario: Money
+    valor_suntuario: Money
+    subsidio: Money
+    contribucion: Money
+    factor: float | None
+    dias_mora: int
+    valor_mora: Money
+    intereses_mora: Money
+    total_facturado: Money
+    pagos_mes: Money
+
+
+class SuiPqrFila(OutputSchema):
+    """A row of the PQR file, in the order of the SUI's PQR format."""
+
+    radicado: str
+    fecha_radicacion: date
+    tipo: str
+    grupo_causal: str | None
+    causal: str | None
+    numero_cuenta: str
+    factura_numero: int | None
+    tipo_respuesta: str | None
+    fecha_respuesta: date | None
+    notificacion_medio: str | None
+    fecha_notificacion: date | None

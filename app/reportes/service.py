@@ -2,7 +2,7 @@
 module checks the filters, completes the rows (ratios, balances, totals of a few grouped
 rows) and shapes them."""
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -29,6 +29,8 @@ from app.reportes.schemas import (
     ReporteRecaudo,
     ReporteSubsidios,
     SubsidiosFila,
+    SuiFacturacionFila,
+    SuiPqrFila,
 )
 
 ZERO = Decimal("0.00")
@@ -51,7 +53,7 @@ def _total(rows: Sequence[Any], field: str) -> Decimal:
     return sum((getattr(row, field) for row in rows), start=ZERO)
 
 
-def _check_range(desde: Any, hasta: Any, *, days: int | None = MAX_RANGE_DAYS) -> None:
+def check_range(desde: Any, hasta: Any, *, days: int | None = MAX_RANGE_DAYS) -> None:
     if hasta < desde:
         raise invalid_fields({"hasta": f"before desde ({desde})"})
     if days is not None and isinstance(desde, date) and (hasta - desde).days > days:
@@ -73,7 +75,7 @@ def period_range(periodo: str | None, desde: str | None,
 
 async def facturacion(session: AsyncSession, tenant_id: TenantId, desde: str,
                       hasta: str) -> ReporteFacturacion:
-    _check_range(desde, hasta)
+    check_range(desde, hasta)
     repository = ReportesRepository(session, tenant_id)
     money = ("cargo_fijo", "consumo_basico", "consumo_complementario", "consumo_suntuario",
              "subsidios", "contribuciones", "intereses_mora", "total")
@@ -110,7 +112,7 @@ async def subsidios(session: AsyncSession, tenant_id: TenantId,
 
 async def recaudo(session: AsyncSession, tenant_id: TenantId, desde: date,
                   hasta: date) -> ReporteRecaudo:
-    _check_range(desde, hasta)
+    check_range(desde, hasta)
     repository = ReportesRepository(session, tenant_id)
     por_dia = [RecaudoDia(fecha=r.fecha, canal=r.canal, pagos=r.pagos, valor=_money(r.valor))
                for r in await repository.recaudo_por_dia(desde, hasta)]
@@ -183,7 +185,7 @@ async def cartera_cuentas(session: AsyncSession, tenant: ResolvedTenant,
 
 async def pqrs(session: AsyncSession, tenant: ResolvedTenant, desde: date,
                hasta: date) -> ReportePqrs:
-    _check_range(desde, hasta)
+    check_range(desde, hasta)
     filas = []
     for row in await ReportesRepository(session, tenant.id).pqrs(desde, hasta,
                                                                  tenant.local_date()):
@@ -231,3 +233,41 @@ async def desviaciones_de(session: AsyncSession, tenant_id: TenantId, periodo: s
     return [Desviacion(**{**r._mapping, "desviacion": round(float(r.desviacion), 4)})
             for r in await ReportesRepository(session, tenant_id).desviaciones(
                 periodo, umbral, limit=limite)]
+
+
+def _month(periodo: str) -> tuple[date, date]:
+    year, month = (int(part) for part in periodo.split("-"))
+    first = date(year, month, 1)
+    return first, date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+
+
+async def sui_facturacion(session: AsyncSession, tenant_id: TenantId, periodo: str,
+                          servicio: str) -> AsyncIterator[dict[str, Any]]:
+    """The commercial billing file of a period and service, row by row."""
+    first, last = _month(periodo)
+    async for row in ReportesRepository(session, tenant_id).sui_facturacion(
+            periodo, servicio, first, last):
+        vencida_desde = row.vencida_desde
+        yield dict(SuiFacturacionFila(
+            numero_cuenta=row.numero_cuenta, factura_numero=row.factura_numero,
+            fecha_expedicion=row.fecha_expedicion, dias_facturados=(last - first).days + 1,
+            uso=row.uso, estrato=row.estrato,
+            determinacion_consumo="estimado" if row.consumo_estimado else "medido",
+            lectura_anterior=row.lectura_anterior, lectura_actual=row.lectura_actual,
+            consumo_m3=row.consumo_m3, cargo_fijo=_money(row.cargo_fijo),
+            valor_basico=_money(row.valor_basico),
+            valor_complementario=_money(row.valor_complementario),
+            valor_suntuario=_money(row.valor_suntuario), subsidio=_money(row.subsidio),
+            contribucion=_money(row.contribucion),
+            factor=float(row.factor) if row.factor is not None else None,
+            dias_mora=max((row.fecha_expedicion - vencida_desde).days, 0)
+            if vencida_desde is not None and row.saldo_anterior > 0 else 0,
+            valor_mora=_money(row.saldo_anterior), intereses_mora=_money(row.intereses_mora),
+            total_facturado=_money(row.total), pagos_mes=_money(row.pagos_mes)))
+
+
+async def sui_pqrs(session: AsyncSession, tenant_id: TenantId, desde: date,
+                   hasta: date) -> AsyncIterator[dict[str, Any]]:
+    async for row in ReportesRepository(session, tenant_id).sui_pqrs(desde, hasta):
+        yield dict(SuiPqrFila(grupo_causal=row.grupo, **{
+            key: value for key, value in row._mapping.items() if key != "grupo"}))
