@@ -46,6 +46,10 @@ Errors are `application/problem+json` (RFC 9457).
 """
 
 
+# The bulk loads: their bodies may reach MAX_UPLOAD_BYTES instead of the usual limit.
+UPLOAD_PATHS = ("/api/lecturas/carga", "/api/clientes/carga", "/api/pagos/carga")
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None,
                pdf_renderer: PdfRenderer | None = None) -> FastAPI:
     settings = settings or get_settings()
@@ -111,6 +115,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             allow_methods=["*"], allow_headers=["*"], expose_headers=["X-Request-ID"],
         )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes,
-                       upload_paths={"/api/lecturas/carga": settings.max_upload_bytes})
+                       upload_paths=dict.fromkeys(UPLOAD_PATHS, settings.max_upload_bytes))
     app.add_middleware(RequestContextMiddleware)
     return app

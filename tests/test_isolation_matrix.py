@@ -87,6 +87,8 @@ ENDPOINTS = [
              {"cliente_id": "{cliente_id}", "periodo": "2026-11", "lectura_actual": 2000,
               "fecha_lectura": "2026-11-20"}),
     Endpoint("POST", "/api/lecturas/carga", STAFF),
+    Endpoint("POST", "/api/clientes/carga", STAFF),
+    Endpoint("POST", "/api/pagos/carga", STAFF),
     Endpoint("GET", "/api/lecturas/{lectura_id}", STAFF, check="/api/lecturas/{lectura_id}"),
     Endpoint("PATCH", "/api/lecturas/{lectura_id}", STAFF, {"novedad": "Cambiado"},
              check="/api/lecturas/{lectura_id}"),

@@ -3,7 +3,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, insert, select, update
 
 from app.clientes.models import Cliente
 from app.core.pagination import PageParams
@@ -84,3 +84,28 @@ class ClienteRepository(TenantRepository[Cliente]):
         """Every account the list's filters select, in the list's order."""
         listing, values = self._filtered(**filters)
         return self.stream_rows(listing.all, **values)
+
+    async def by_numeros(self, numeros: Sequence[str], columns: Sequence[str],
+                         ) -> dict[str, dict[str, Any]]:
+        """The accounts with these numbers (in chunks: a file may name many), by number."""
+        found: dict[str, dict[str, Any]] = {}
+        selected = [Cliente.id, Cliente.numero_cuenta, *(getattr(Cliente, c) for c in columns)]
+        for start in range(0, len(numeros), 1000):
+            rows = await self.session.execute(select(*selected).where(
+                Cliente.tenant_id == self.tenant_id,
+                Cliente.numero_cuenta.in_(numeros[start:start + 1000])))
+            found.update({row.numero_cuenta: dict(row._mapping) for row in rows})
+        return found
+
+    async def insert_many(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            row["tenant_id"] = self.tenant_id
+        if rows:
+            await self.session.execute(insert(Cliente), rows)
+
+    async def update_many(self, rows: list[dict[str, Any]]) -> None:
+        """Each row's columns on the account its `id` names (an UPDATE by key per row)."""
+        for row in rows:
+            row["tenant_id"] = self.tenant_id
+        if rows:
+            await self.session.execute(update(Cliente), rows)

@@ -1,17 +1,18 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, File, Query, Request, UploadFile, status
 
 from app.auth.dependencies import AdminPrincipal, ClientePrincipal, StaffPrincipal
 from app.clientes import service
 from app.clientes.models import ClienteEstado, Uso
-from app.clientes.schemas import ClienteCreate, ClienteRead, ClienteUpdate
+from app.clientes.schemas import CargaClientes, ClienteCreate, ClienteRead, ClienteUpdate
 from app.core.dependencies import SessionDep, TenantIdDep
 from app.core.errors import refuse_other_methods
 from app.core.exports import EXPORT_RESPONSES, FormatoQuery, export_list
 from app.core.pagination import Page, PageParamsDep
 from app.core.schemas import Line
+from app.core.uploads import read_upload
 
 router = APIRouter(prefix="/api/clientes", tags=["clientes"])
 
@@ -21,6 +22,19 @@ async def create_cliente(body: ClienteCreate, _: StaffPrincipal, session: Sessio
                          tenant_id: TenantIdDep) -> ClienteRead:
     cliente = await service.create(session, tenant_id, body)
     return ClienteRead.model_validate(cliente)
+
+
+@router.post("/carga", response_model=CargaClientes, status_code=status.HTTP_201_CREATED,
+             summary="Load accounts from a CSV or XLSX file: creates new numero_cuenta, "
+                     "updates known ones; all rows or none")
+async def upload_clientes(
+    request: Request,
+    archivo: Annotated[UploadFile, File(description=(
+        "CSV (UTF-8) or XLSX; header numero_cuenta,nombre,direccion,uso and optionally "
+        "telefono,correo,estrato,servicio_acueducto,servicio_alcantarillado,medidor_serial"))],
+    _: StaffPrincipal, session: SessionDep, tenant_id: TenantIdDep,
+) -> CargaClientes:
+    return await service.upload(session, tenant_id, await read_upload(request, archivo))
 
 
 @router.get("", response_model=Page[ClienteRead], responses=EXPORT_RESPONSES)
@@ -53,6 +67,7 @@ async def my_cliente(principal: ClientePrincipal, session: SessionDep) -> Client
 
 
 refuse_other_methods(router, "/me", {"GET"})
+refuse_other_methods(router, "/carga", {"POST"})
 
 
 @router.get("/{cliente_id}", response_model=ClienteRead)

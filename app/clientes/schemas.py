@@ -70,6 +70,12 @@ class ClienteUpdate(PatchSchema):
     estado: ClienteEstado | None = None
 
 
+class CargaClientes(OutputSchema):
+    filas: int
+    creadas: int
+    actualizadas: int
+
+
 class ClienteRead(OutputSchema):
     id: uuid.UUID
     numero_cuenta: str

@@ -4,23 +4,27 @@ import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clientes.models import Cliente, ClienteEstado
 from app.clientes.repository import ClienteRepository
 from app.clientes.schemas import (
+    CargaClientes,
     ClienteCreate,
     ClienteRead,
     ClienteUpdate,
     estrato_problem,
     services_problem,
 )
-from app.core.errors import Conflict, NotFound, invalid_fields
+from app.core import clock
+from app.core.errors import Conflict, NotFound, UnprocessableEntity, invalid_fields
 from app.core.pagination import PageParams
 from app.core.reads import Row
 from app.core.schemas import sent_changes
 from app.core.tenant import TenantId
+from app.core.uploads import RowErrors, read_table
 
 # retirado is final: a retired account's number is not reused and it does not come back.
 _ALLOWED_ESTADO_CHANGES = {
@@ -28,6 +32,12 @@ _ALLOWED_ESTADO_CHANGES = {
     ClienteEstado.suspendido: {ClienteEstado.activo, ClienteEstado.retirado},
     ClienteEstado.retirado: set(),
 }
+
+
+CARGA_COLUMNS = ("numero_cuenta", "nombre", "direccion", "uso")
+CARGA_OPTIONAL = ("telefono", "correo", "estrato", "servicio_acueducto",
+                  "servicio_alcantarillado", "medidor_serial")
+_YES_NO = {"si": "true", "sí": "true", "s": "true", "no": "false", "n": "false"}
 
 
 def not_found() -> NotFound:
@@ -138,3 +148,59 @@ async def get_own(session: AsyncSession, tenant_id: TenantId,
     if cliente_id is None:
         raise not_found()
     return await get(session, tenant_id, cliente_id)
+
+
+async def upload(session: AsyncSession, tenant_id: TenantId, content: bytes) -> CargaClientes:
+    """Creates the accounts a file names for the first time and updates those it names by
+    their numero_cuenta: every row valid, or a 422 with each bad row and nothing written.
+    On an update, the columns the file has replace the account's (an empty cell clears an
+    optional one); the columns it does not have are kept."""
+    raw_rows = read_table(content, CARGA_COLUMNS, optional=CARGA_OPTIONAL)
+    header = set(raw_rows[0])
+    if unknown := sorted(h for h in header - {*CARGA_COLUMNS, *CARGA_OPTIONAL} if h):
+        raise UnprocessableEntity(f"Unknown column(s) in the header: {', '.join(unknown)}.")
+    optional = [c for c in CARGA_OPTIONAL if c in header]
+    repository = ClienteRepository(session, tenant_id)
+    existing = await repository.by_numeros(
+        [r["numero_cuenta"] for r in raw_rows if r.get("numero_cuenta")],
+        (*CARGA_COLUMNS[1:], *CARGA_OPTIONAL))
+    errors = RowErrors()
+    seen: dict[str, int] = {}
+    nuevas: list[dict[str, Any]] = []
+    cambios: list[dict[str, Any]] = []
+    now = clock.now()
+    for fila, row in enumerate(raw_rows, start=2):
+        if None in row:
+            errors.add(fila, "*", "more fields than the header names")
+            continue
+        numero = row.get("numero_cuenta", "")
+        if numero in seen:
+            errors.add(fila, "numero_cuenta", f"duplicate of line {seen[numero]}")
+            continue
+        seen[numero] = fila
+        values = {k: _YES_NO.get(v.lower(), v) if k.startswith("servicio_") else v
+                  for k, v in row.items() if k in (*CARGA_COLUMNS, *optional)}
+        current = existing.get(numero)
+        if current is not None:  # what the file does not say stays as it is
+            given = {k: v for k, v in values.items() if v != ""}
+            merged = {k: current[k] for k in (*CARGA_COLUMNS[1:], *CARGA_OPTIONAL)
+                      if k not in header} | given | {"numero_cuenta": numero}
+        else:
+            merged = {k: v for k, v in values.items() if v != ""}
+        try:
+            data = ClienteCreate.model_validate(
+                {k: v for k, v in merged.items() if v is not None})
+        except ValidationError as exc:
+            errors.add_validation(fila, exc)
+            continue
+        fields = data.model_dump()
+        if current is None:
+            nuevas.append({**fields, "id": uuid.uuid4(), "estado": ClienteEstado.activo,
+                           "medidor_digitos": 5, "created_at": now, "updated_at": now})
+        else:
+            cambios.append({**fields, "id": current["id"], "updated_at": now})
+    errors.raise_if_any()
+    await repository.insert_many(nuevas)
+    await repository.update_many(cambios)
+    return CargaClientes(filas=len(raw_rows), creadas=len(nuevas),
+                         actualizadas=len(cambios))

@@ -155,6 +155,19 @@ class FacturaRepository(TenantRepository[Factura]):
                 Factura.tenant_id == self.tenant_id, Factura.periodo.in_(list(periodos))))
         return {(cliente_id, periodo) for cliente_id, periodo in rows}
 
+    async def ids_by_referencia(self, referencias: Sequence[str]) -> dict[str, uuid.UUID]:
+        """Invoices by their payment reference (the number, zero-padded: looked up by the
+        number's unique index, in chunks)."""
+        numeros = sorted({int(r) for r in referencias if r.isdigit() and len(r) <= 18})
+        found: dict[str, uuid.UUID] = {}
+        for start in range(0, len(numeros), 1000):
+            rows = await self.session.execute(
+                select(Factura.referencia_pago, Factura.id).where(
+                    Factura.tenant_id == self.tenant_id,
+                    Factura.numero.in_(numeros[start:start + 1000])))
+            found.update({referencia: id_ for referencia, id_ in rows})
+        return found
+
     async def open_invoices(self) -> Sequence[Factura]:
         """Invoices with something still to pay, oldest first."""
         return (await self.session.scalars(

@@ -136,6 +136,12 @@ async def billed_in(session: AsyncSession, tenant_id: TenantId,
     return await FacturaRepository(session, tenant_id).billed_in(periodos)
 
 
+async def ids_by_referencia(session: AsyncSession, tenant_id: TenantId,
+                            referencias: Sequence[str]) -> dict[str, uuid.UUID]:
+    """The invoices a bank's collection file names by payment reference."""
+    return await FacturaRepository(session, tenant_id).ids_by_referencia(referencias)
+
+
 async def open_invoices(session: AsyncSession, tenant_id: TenantId) -> Sequence[Factura]:
     """Invoices with something still to pay, oldest first: what a billing run carries."""
     return await FacturaRepository(session, tenant_id).open_invoices()

@@ -5,9 +5,10 @@ from fastapi import APIRouter, File, Query, Request, UploadFile, status
 
 from app.auth.dependencies import StaffPrincipal
 from app.core.dependencies import SessionDep, TenantIdDep
-from app.core.errors import PayloadTooLarge, refuse_other_methods
+from app.core.errors import refuse_other_methods
 from app.core.exports import EXPORT_RESPONSES, FormatoQuery, export_list
 from app.core.pagination import Page, PageParamsDep
+from app.core.uploads import read_upload
 from app.lecturas import service
 from app.lecturas.models import PERIODO_PATTERN
 from app.lecturas.schemas import CargaResultado, LecturaCreate, LecturaRead, LecturaUpdate
@@ -29,11 +30,7 @@ async def upload_lecturas(
         "CSV, UTF-8, header numero_cuenta,periodo,lectura_actual,fecha_lectura[,novedad]"))],
     _: StaffPrincipal, session: SessionDep, tenant_id: TenantIdDep,
 ) -> CargaResultado:
-    limit = request.app.state.settings.max_upload_bytes
-    content = await archivo.read(limit + 1)
-    if len(content) > limit:
-        raise PayloadTooLarge(f"The file is larger than {limit} bytes.")
-    return await service.upload(session, tenant_id, content)
+    return await service.upload(session, tenant_id, await read_upload(request, archivo))
 
 
 refuse_other_methods(router, "/carga", {"POST"})

@@ -1,11 +1,8 @@
 """Meter readings: one at a time, corrections before billing, and bulk CSV uploads."""
 
-import csv
-import io
 import re
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -14,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.clientes import service as clientes_service
 from app.clientes.models import Cliente, ClienteEstado
 from app.core import clock
-from app.core.errors import Conflict, NotFound, UnprocessableEntity, invalid_fields
+from app.core.errors import Conflict, NotFound, invalid_fields
 from app.core.pagination import PageParams
 from app.core.schemas import has_control_characters, sent_changes
 from app.core.tenant import TenantId
+from app.core.uploads import RowErrors, read_table
 from app.facturacion.calculo import LecturaInvalida, consumo_medido
 from app.facturas import service as facturas_service
 from app.lecturas.models import PERIODO_PATTERN, Lectura
@@ -25,7 +23,6 @@ from app.lecturas.repository import LecturaRepository
 from app.lecturas.schemas import CargaResultado, LecturaCreate, LecturaRead, LecturaUpdate
 
 CSV_COLUMNS = ("numero_cuenta", "periodo", "lectura_actual", "fecha_lectura")
-MAX_REPORTED_ERRORS = 1000
 _PERIODO = re.compile(PERIODO_PATTERN)
 
 
@@ -116,95 +113,55 @@ async def correct(session: AsyncSession, tenant_id: TenantId, lectura_id: uuid.U
     return lectura
 
 
-@dataclass
-class _Carga:
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    error_count: int = 0
-
-    def error(self, fila: int, campo: str, message: str) -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append({"fila": fila, "campo": campo, "error": message})
-
-
-def _parse(content: bytes) -> tuple[list[dict[str, str]], list[str]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UnprocessableEntity(
-            f"The file is not UTF-8 text (byte {exc.start} cannot be decoded); save it as "
-            "CSV UTF-8.") from exc
-    if "\x00" in text:
-        raise UnprocessableEntity("The file is not a CSV text file.")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    header = [name.strip() for name in (reader.fieldnames or [])]
-    missing = [c for c in CSV_COLUMNS if c not in header]
-    if missing:
-        raise UnprocessableEntity(
-            f"The CSV header must name {', '.join(CSV_COLUMNS)} (and optionally novedad); "
-            f"missing: {', '.join(missing)}.")
-    reader.fieldnames = header
-    try:
-        return [dict(row) for row in reader], header
-    except csv.Error as exc:
-        raise UnprocessableEntity(f"The file is not valid CSV: {exc}.") from exc
-
-
 async def upload(session: AsyncSession, tenant_id: TenantId, content: bytes) -> CargaResultado:
     """Validates every row first; any bad row means a 422 listing them and nothing written."""
-    raw_rows, _ = _parse(content)
-    if not raw_rows:
-        raise UnprocessableEntity("The CSV has a header but no rows.")
-    carga = _Carga()
+    raw_rows = read_table(content, CSV_COLUMNS, optional=("novedad",))
+    carga = RowErrors()
+    nuevas: list[dict[str, Any]] = []
     clientes = {c.numero_cuenta: c for c in await clientes_service.all_of(session, tenant_id)}
     lecturas = LecturaRepository(session, tenant_id)
     parsed = []
     seen: dict[tuple[str, str], int] = {}
     for fila, row in enumerate(raw_rows, start=2):
         if None in row:
-            carga.error(fila, "*", "more fields than the header names")
+            carga.add(fila, "*", "more fields than the header names")
             continue
         numero = (row.get("numero_cuenta") or "").strip()
         periodo = (row.get("periodo") or "").strip()
         cliente = clientes.get(numero)
         if not numero:
-            carga.error(fila, "numero_cuenta", "is empty")
+            carga.add(fila, "numero_cuenta", "is empty")
         elif cliente is None:
-            carga.error(fila, "numero_cuenta", f"no account {numero} in this tenant")
+            carga.add(fila, "numero_cuenta", f"no account {numero} in this tenant")
         elif cliente.estado == ClienteEstado.retirado:
-            carga.error(fila, "numero_cuenta", f"account {numero} is retired")
+            carga.add(fila, "numero_cuenta", f"account {numero} is retired")
         if not _PERIODO.fullmatch(periodo):
-            carga.error(fila, "periodo", "must be YYYY-MM")
+            carga.add(fila, "periodo", "must be YYYY-MM")
             periodo = ""
         valor = (row.get("lectura_actual") or "").strip()
         actual = int(valor) if valor.isdigit() else None
         if actual is None:
-            carga.error(fila, "lectura_actual",
+            carga.add(fila, "lectura_actual",
                         "must be a whole number of m3" if not valor.startswith("-")
                         else "must not be negative")
         elif actual > 999_999_999:
-            carga.error(fila, "lectura_actual", "is too large")
+            carga.add(fila, "lectura_actual", "is too large")
             actual = None
         try:
             fecha = date.fromisoformat((row.get("fecha_lectura") or "").strip())
         except ValueError:
-            carga.error(fila, "fecha_lectura", "must be a date YYYY-MM-DD")
+            carga.add(fila, "fecha_lectura", "must be a date YYYY-MM-DD")
             fecha = None
         if fecha is not None and periodo and not in_periodo(fecha, periodo):
-            carga.error(fila, "fecha_lectura", f"is outside periodo {periodo}")
+            carga.add(fila, "fecha_lectura", f"is outside periodo {periodo}")
         novedad = (row.get("novedad") or "").strip() or None
         if novedad is not None and len(novedad) > 200:
-            carga.error(fila, "novedad", "is longer than 200 characters")
+            carga.add(fila, "novedad", "is longer than 200 characters")
         elif novedad is not None and has_control_characters(novedad):
-            carga.error(fila, "novedad", "must not contain control characters")
+            carga.add(fila, "novedad", "must not contain control characters")
         if numero and periodo:
             if (numero, periodo) in seen:
-                carga.error(fila, "numero_cuenta",
+                carga.add(fila, "numero_cuenta",
                             f"duplicate of line {seen[numero, periodo]} for periodo {periodo}")
             seen.setdefault((numero, periodo), fila)
         if cliente is not None and periodo and actual is not None and fecha is not None:
@@ -223,40 +180,33 @@ async def upload(session: AsyncSession, tenant_id: TenantId, content: bytes) -> 
     for fila, cliente, periodo, actual, fecha, novedad in parsed:
         last_periodo, last_reading = latest.get(cliente.id, ("", None))
         if last_periodo == periodo:
-            carga.error(fila, "periodo", f"a reading for {periodo} is already recorded")
+            carga.add(fila, "periodo", f"a reading for {periodo} is already recorded")
             continue
         if (cliente.id, periodo) in billed:
-            carga.error(fila, "periodo", f"periodo {periodo} is already billed for this account")
+            carga.add(fila, "periodo", f"periodo {periodo} is already billed for this account")
             continue
         if last_periodo > periodo:
-            carga.error(fila, "periodo", f"the account has a later reading ({last_periodo})")
+            carga.add(fila, "periodo", f"the account has a later reading ({last_periodo})")
             continue
         earlier_in_file = [r for p, r in sorted(in_file[cliente.id]) if p < periodo]
         anterior = earlier_in_file[-1] if earlier_in_file else last_reading
         try:
             consumo, rollover = consumo_medido(anterior, actual, cliente.medidor_digitos)
         except LecturaInvalida as exc:
-            carga.error(fila, "lectura_actual", str(exc))
+            carga.add(fila, "lectura_actual", str(exc))
             continue
         sin_anterior += consumo is None
         rollovers += rollover
-        carga.rows.append({
+        nuevas.append({
             "id": uuid.uuid4(), "cliente_id": cliente.id,
             "periodo": periodo, "fecha_lectura": fecha, "lectura_anterior": anterior,
             "lectura_actual": actual, "consumo_m3": consumo, "rollover": rollover,
             "novedad": novedad, "created_at": now, "updated_at": now,
         })
 
-    if carga.error_count:
-        carga.errors.sort(key=lambda e: (e["fila"], e["campo"]))
-        shown = "" if carga.error_count <= MAX_REPORTED_ERRORS else \
-            f" (the first {MAX_REPORTED_ERRORS} are listed)"
-        raise UnprocessableEntity(
-            f"{carga.error_count} problem(s) in the file{shown}; nothing was recorded.",
-            errors=carga.errors, error_count=carga.error_count)
-
-    await lecturas.insert_many(carga.rows)
-    return CargaResultado(filas=len(raw_rows), registradas=len(carga.rows), periodos=periodos,
+    carga.raise_if_any()
+    await lecturas.insert_many(nuevas)
+    return CargaResultado(filas=len(raw_rows), registradas=len(nuevas), periodos=periodos,
                           sin_lectura_anterior=sin_anterior, rollovers=rollovers)
 
 

@@ -1,16 +1,18 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, Response, status
+from fastapi import APIRouter, File, Header, Request, Response, UploadFile, status
 
 from app.auth.dependencies import AdminPrincipal, StaffPrincipal
 from app.core.dependencies import SessionDep, TenantDep, TenantIdDep
+from app.core.errors import refuse_other_methods
 from app.core.exports import EXPORT_RESPONSES, FormatoQuery, export_list
 from app.core.pagination import Page, PageParamsDep
 from app.core.schemas import IsoDate
+from app.core.uploads import read_upload
 from app.pagos import service
 from app.pagos.models import Canal, PagoEstado
-from app.pagos.schemas import PagoCreate, PagoRead, Reversion
+from app.pagos.schemas import CargaPagos, PagoCreate, PagoRead, Reversion
 
 router = APIRouter(prefix="/api/pagos", tags=["pagos"])
 
@@ -31,6 +33,23 @@ async def record_pago(body: PagoCreate, principal: StaffPrincipal, session: Sess
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
     return PagoRead.model_validate(pago)
+
+
+@router.post("/carga", response_model=CargaPagos, status_code=status.HTTP_201_CREATED,
+             summary="Load a bank's collection file: each row paid as POST /api/pagos; the "
+                     "same file again records nothing twice; all rows or none")
+async def upload_pagos(
+    request: Request,
+    archivo: Annotated[UploadFile, File(description=(
+        "CSV (UTF-8) or XLSX; header referencia,valor,fecha,banco (referencia: the invoice's "
+        "payment reference; fecha YYYY-MM-DD)"))],
+    principal: StaffPrincipal, session: SessionDep, tenant: TenantDep,
+) -> CargaPagos:
+    return await service.upload(session, tenant.id, await read_upload(request, archivo),
+                                actor_id=principal.user_id, today=tenant.local_date())
+
+
+refuse_other_methods(router, "/carga", {"POST"})
 
 
 @router.get("", response_model=Page[PagoRead], responses=EXPORT_RESPONSES)

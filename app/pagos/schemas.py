@@ -39,3 +39,11 @@ class PagoRead(OutputSchema):
     reversado_motivo: str | None
     reversado_at: datetime | None
     created_at: datetime
+
+
+class CargaPagos(OutputSchema):
+    filas: int
+    registrados: int = Field(description="Payments recorded now")
+    repetidos: int = Field(description="Rows already recorded by an earlier load of the same "
+                                       "file: not recorded again")
+    valor_registrado: Money

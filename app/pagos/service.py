@@ -5,20 +5,23 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
-from app.core.errors import Conflict, NotFound, invalid_fields
+from app.core.errors import AppError, Conflict, NotFound, invalid_fields
 from app.core.pagination import PageParams
 from app.core.tenant import TenantId
+from app.core.uploads import RowErrors, read_table
 from app.facturas import service as facturas_service
 from app.facturas.models import FacturaEstado
-from app.pagos.models import Pago, PagoEstado
+from app.pagos.models import Canal, Pago, PagoEstado
 from app.pagos.repository import PagoRepository
-from app.pagos.schemas import PagoCreate, PagoRead
+from app.pagos.schemas import CargaPagos, PagoCreate, PagoRead
 
 
 def request_fingerprint(data: PagoCreate) -> str:
@@ -125,3 +128,54 @@ async def de_cliente(session: AsyncSession, tenant_id: TenantId,
     return [PagoRead.model_validate(row) for row in rows]
 
 
+
+
+CARGA_COLUMNS = ("referencia", "valor", "fecha", "banco")
+
+
+async def upload(session: AsyncSession, tenant_id: TenantId, content: bytes, *,
+                 actor_id: uuid.UUID | None, today: date) -> CargaPagos:
+    """A bank's collection file: each row (the invoice's payment reference, amount, date,
+    bank) applied as `POST /api/pagos` would, with an idempotency key of the file and the
+    row, so the same file loaded again records nothing twice. Every row valid, or a 422
+    with each bad row and nothing written."""
+    raw_rows = read_table(content, CARGA_COLUMNS)
+    file_key = hashlib.sha256(content).hexdigest()[:32]
+    facturas = await facturas_service.ids_by_referencia(
+        session, tenant_id, [r.get("referencia") or "" for r in raw_rows])
+    errors = RowErrors()
+    registrados = repetidos = 0
+    total = Decimal("0.00")
+    for fila, row in enumerate(raw_rows, start=2):
+        if None in row:
+            errors.add(fila, "*", "more fields than the header names")
+            continue
+        referencia, banco = row.get("referencia", ""), row.get("banco", "")
+        factura_id = facturas.get(referencia)
+        if factura_id is None:
+            errors.add(fila, "referencia", f"no invoice with payment reference {referencia!r}")
+            continue
+        try:
+            data = PagoCreate(factura_id=factura_id, valor=row.get("valor", ""),
+                              fecha=row.get("fecha", ""), canal=Canal.banco,
+                              referencia=f"{banco} {referencia}".strip()[:100])
+        except ValidationError as exc:
+            errors.add_validation(fila, exc)
+            continue
+        try:
+            async with session.begin_nested():  # a refused row leaves nothing behind
+                _, created = await record(session, tenant_id, data,
+                                          idempotency_key=f"carga-{file_key}-{fila}",
+                                          actor_id=actor_id, today=today)
+        except AppError as exc:
+            for problem in exc.extensions.get("errors") or [{"field": "*",
+                                                               "message": exc.detail}]:
+                errors.add(fila, problem["field"], problem["message"])
+            continue
+        if created:
+            registrados, total = registrados + 1, total + data.valor
+        else:
+            repetidos += 1
+    errors.raise_if_any()
+    return CargaPagos(filas=len(raw_rows), registrados=registrados, repetidos=repetidos,
+                      valor_registrado=total)
