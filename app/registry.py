@@ -14,6 +14,7 @@ from app.lecturas import models as lecturas_models  # noqa: F401
 from app.pagos import models as pagos_models  # noqa: F401
 from app.pdf import models as pdf_models  # noqa: F401
 from app.pqrs import models as pqrs_models  # noqa: F401
+from app.reportes import models as reportes_models  # noqa: F401
 from app.tarifas import models as tarifas_models  # noqa: F401
 from app.tenancy import models as tenancy_models  # noqa: F401
 from app.trabajos import models as trabajos_models  # noqa: F401

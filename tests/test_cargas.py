@@ -66,13 +66,13 @@ async def test_an_xlsx_workbook_loads_like_a_csv(client, tenant_a):
 
 async def test_a_file_with_bad_rows_reports_each_and_writes_nothing(client, tenant_a):
     before = await cuentas(client, tenant_a)
-    content = ("numero_cuenta,nombre,direccion,uso,estrato,correo\n"
-               "7001,Bien,Calle 1,residencial,2,\n"
-               "7002,,Calle 2,residencial,2,\n"
-               "7003,Mal uso,Calle 3,agricola,,\n"
-               "7004,Comercio,Calle 4,comercial,4,\n"
-               "7001,Repetida,Calle 5,residencial,2,\n"
-               "7005,Correo,Calle 6,residencial,2,no-es-correo\n").encode()
+    content = (b"numero_cuenta,nombre,direccion,uso,estrato,correo\n"
+               b"7001,Bien,Calle 1,residencial,2,\n"
+               b"7002,,Calle 2,residencial,2,\n"
+               b"7003,Mal uso,Calle 3,agricola,,\n"
+               b"7004,Comercio,Calle 4,comercial,4,\n"
+               b"7001,Repetida,Calle 5,residencial,2,\n"
+               b"7005,Correo,Calle 6,residencial,2,no-es-correo\n")
     problem = assert_problem(await load(client, tenant_a, "/api/clientes/carga", content), 422)
     assert {(e["fila"], e["campo"]) for e in problem["errors"]} == {
         (3, "nombre"), (4, "uso"), (5, "estrato"), (6, "numero_cuenta"), (7, "correo")}

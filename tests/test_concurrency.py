@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 
 from app.core import clock
 from app.core.db import Database, create_engine
+from app.core.models import Base
 from app.core.tenant import ResolvedTenant, TenantId
 from app.facturacion import service as facturacion_service
 from app.facturacion.schemas import PeriodoCreate
@@ -22,6 +23,7 @@ from app.main import create_app
 from app.pagos.models import Pago
 from app.pqrs import service as pqrs_service
 from app.pqrs.schemas import PqrCreate
+from app.registry import is_model_object  # noqa: F401  (every model in the metadata)
 from app.tarifas import service as tarifas_service
 from app.tarifas.schemas import TarifaCreate
 from app.trabajos import service as trabajos_service
@@ -33,11 +35,10 @@ from tests.factories import TenantWorld, make_tenant
 
 pytestmark = pytest.mark.postgres
 
-TENANT_TABLES_IN_DELETE_ORDER = (
-    "trabajos", "programaciones", "pqr_eventos", "pqrs", "pqr_causales", "factura_pdfs", "pagos",
-    "notas_credito", "factura_lineas", "facturas", "lecturas", "periodos", "tarifa_factores",
-    "tarifas", "consecutivos", "users", "clientes",
-)
+# Every tenant table, children before their parents (new tables join by themselves).
+TENANT_TABLES_IN_DELETE_ORDER = tuple(
+    table.name for table in reversed(Base.metadata.sorted_tables)
+    if "tenant_id" in table.c and table.name != "tenants")
 
 
 @pytest.fixture

@@ -13,5 +13,9 @@ async def facturar(contexto: Contexto, parametros: dict[str, Any]) -> dict[str, 
     await contexto.avanzar(paso=f"facturando {periodo}")
     async with contexto.database.session(contexto.tenant_id) as session:
         resumen = await service.run(session, contexto.tenant_id, periodo)
-    await contexto.avanzar(hechos=resumen.facturas_emitidas, total=resumen.facturas_emitidas)
+    await contexto.avanzar(hechos=resumen.facturas_emitidas, total=resumen.facturas_emitidas,
+                           paso="cartera por edades")
+    # The new invoices age the arrears: the dashboard's snapshot follows the run.
+    async with contexto.database.session(contexto.tenant_id) as session:
+        await service.refresh_dashboard(session, contexto.tenant_id)
     return resumen.model_dump(mode="json")

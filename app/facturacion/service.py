@@ -24,6 +24,7 @@ from app.facturacion.sql import CuentaSinFacturar, RunParams, RunTotals
 from app.facturas import service as facturas_service
 from app.facturas.models import Factura, FacturaEstado
 from app.lecturas import service as lecturas_service
+from app.reportes import service as reportes_service
 from app.tarifas import service as tarifas_service
 from app.tenancy import service as tenancy_service
 from app.trabajos import service as trabajos_service
@@ -136,6 +137,7 @@ async def run(session: AsyncSession, tenant_id: TenantId, periodo: str,
     if period.facturado_at is None:
         period.facturado_at = params.now
         await periodos.flush()
+    await reportes_service.periodo_facturado(session, tenant_id, periodo)
     return ResumenFacturacion(
         periodo=periodo, facturas_emitidas=totals.facturas, total_facturado=totals.total,
         lecturas_estimadas=totals.estimadas, ya_facturadas=ya_facturadas,
@@ -145,6 +147,12 @@ async def run(session: AsyncSession, tenant_id: TenantId, periodo: str,
                   for cuenta in skipped],
         numero_desde=totals.numero_desde, numero_hasta=totals.numero_hasta,
     )
+
+
+async def refresh_dashboard(session: AsyncSession, tenant_id: TenantId) -> None:
+    """The dashboard's arrears snapshot, after a run (its job calls it)."""
+    tenant = await tenancy_service.get(session, tenant_id)
+    await reportes_service.refrescar_cartera(session, tenant_id, tenant.timezone)
 
 
 async def _bill_one_by_one(session: AsyncSession, params: RunParams,

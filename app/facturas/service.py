@@ -16,6 +16,7 @@ from app.core.tenant import TenantId
 from app.facturas.models import Factura, FacturaEstado, FacturaLinea, NotaCredito
 from app.facturas.repository import FacturaRepository, NotaCreditoRepository
 from app.facturas.schemas import FacturaDetalle, FacturaResumen
+from app.reportes import service as reportes_service
 
 NOTA_CREDITO_COUNTER = "nota_credito"
 MAX_CARRY_HOPS = 240  # twenty years of monthly invoices
@@ -107,6 +108,7 @@ async def anular(session: AsyncSession, tenant_id: TenantId, factura_id: uuid.UU
     if (por_acreditar := factura.total - factura.valor_acreditado) > 0:
         nota = await emitir_nota_credito(session, tenant_id, factura, por_acreditar,
                                          motivo=f"Anulación: {motivo}", actor_id=actor_id)
+    await reportes_service.factura_anulada(session, tenant_id, factura)
     factura.estado = FacturaEstado.anulada
     factura.anulada_motivo = motivo
     factura.anulada_at = clock.now()

@@ -22,6 +22,7 @@ from app.facturas.models import FacturaEstado
 from app.pagos.models import Canal, Pago, PagoEstado
 from app.pagos.repository import PagoRepository
 from app.pagos.schemas import CargaPagos, PagoCreate, PagoRead
+from app.reportes import service as reportes_service
 
 
 def request_fingerprint(data: PagoCreate) -> str:
@@ -78,6 +79,7 @@ async def record(session: AsyncSession, tenant_id: TenantId, data: PagoCreate, *
         raise
     factura.valor_pagado += data.valor
     factura.settle_estado()
+    await reportes_service.pago_aplicado(session, tenant_id, factura.periodo, data.valor)
     await pagos.flush()
     return pago, True
 
@@ -93,6 +95,7 @@ async def reverse(session: AsyncSession, tenant_id: TenantId, pago_id: uuid.UUID
     factura = await facturas_service.get_for_update(session, tenant_id, pago.factura_id)
     factura.valor_pagado -= pago.valor
     factura.settle_estado()
+    await reportes_service.pago_aplicado(session, tenant_id, factura.periodo, -pago.valor)
     pago.estado = PagoEstado.reversado
     pago.reversado_motivo = motivo
     pago.reversado_at = clock.now()

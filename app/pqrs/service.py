@@ -33,6 +33,7 @@ from app.pqrs.schemas import (
     RecursoCreate,
     Respuesta,
 )
+from app.reportes import service as reportes_service
 from app.users import service as users_service
 from app.users.models import Role
 
@@ -375,6 +376,7 @@ async def _release_hold(session: AsyncSession, tenant_id: TenantId, pqr: Pqr,
     nota_id = None
     if reconocido:
         cobro.valor_acreditado += reconocido
+        await reportes_service.credito_aplicado(session, tenant_id, cobro.periodo, reconocido)
         nota = await facturas_service.emitir_nota_credito(
             session, tenant_id, cobro, reconocido, actor_id=actor.user_id,
             motivo=f"Reclamo {pqr.radicado} resuelto a favor del usuario")

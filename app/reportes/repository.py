@@ -16,12 +16,15 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    delete,
     distinct,
     func,
+    insert,
     literal,
     not_,
     or_,
     select,
+    update,
 )
 from sqlalchemy.orm import aliased
 
@@ -31,6 +34,7 @@ from app.core.repository import ScopedRepository
 from app.facturas.models import Concepto, Factura, FacturaEstado, FacturaLinea, NotaCredito
 from app.pagos.models import Pago, PagoEstado
 from app.pqrs.models import Estado, Pqr, PqrCausal
+from app.reportes.models import ResumenCartera, ResumenPeriodo
 
 ZERO = literal(0, MONEY)
 ABIERTAS = (Estado.radicada.value, Estado.en_tramite.value)
@@ -427,3 +431,70 @@ class ReportesRepository(ScopedRepository):
         result = await self.session.stream(statement.execution_options(yield_per=1000))
         async for row in result:
             yield row
+
+
+    # --- the dashboard's summaries ----------------------------------------------------
+
+    async def resumen_fresco(self, periodo: str) -> dict[str, Any]:
+        """A period's summary computed from its invoices now (what the kept one must equal)."""
+        vigente = Factura.estado != FacturaEstado.anulada.value
+        row = (await self.session.execute(
+            select(_sum_if(vigente, 1).label("facturas"),
+                   _sum_if(and_(vigente, Factura.consumo_estimado), 1).label("estimadas"),
+                   _sum_if(vigente, Factura.consumo_m3).label("m3"),
+                   _sum_if(vigente, Factura.total - Factura.saldo_anterior).label("facturado"),
+                   _sum_if(vigente, Factura.total).label("total"),
+                   _sum_if(vigente, Factura.valor_pagado).label("recaudado"),
+                   _sum_if(vigente, Factura.valor_acreditado).label("acreditado"),
+                   _sum_if(not_(vigente), 1).label("anuladas"))
+            .where(Factura.tenant_id == self.tenant_id, Factura.periodo == periodo))).one()
+        return dict(row._mapping)
+
+    async def guardar_resumen(self, periodo: str, values: dict[str, Any],
+                              now: datetime) -> None:
+        await self.session.execute(delete(ResumenPeriodo).where(
+            ResumenPeriodo.tenant_id == self.tenant_id, ResumenPeriodo.periodo == periodo))
+        await self.session.execute(insert(ResumenPeriodo).values(
+            tenant_id=self.tenant_id, periodo=periodo, updated_at=now, **values))
+
+    async def mover_resumen(self, periodo: str, now: datetime, **deltas: Any) -> None:
+        """Adds each delta to its column, in the row's own UPDATE (concurrent writers queue
+        on the row; none overwrites another's delta)."""
+        await self.session.execute(
+            update(ResumenPeriodo)
+            .where(ResumenPeriodo.tenant_id == self.tenant_id,
+                   ResumenPeriodo.periodo == periodo)
+            .values(updated_at=now, **{name: getattr(ResumenPeriodo, name) + delta
+                                       for name, delta in deltas.items()}))
+
+    async def resumen(self, periodo: str) -> dict[str, Any] | None:
+        row = (await self.session.execute(
+            select(*[c for c in ResumenPeriodo.__table__.c
+                     if c.name not in ("tenant_id", "periodo", "updated_at")])
+            .where(ResumenPeriodo.tenant_id == self.tenant_id,
+                   ResumenPeriodo.periodo == periodo))).one_or_none()
+        return dict(row._mapping) if row is not None else None
+
+    async def serie(self, periodos: int) -> Sequence[ResumenPeriodo]:
+        return (await self.session.scalars(
+            select(ResumenPeriodo).where(ResumenPeriodo.tenant_id == self.tenant_id)
+            .order_by(ResumenPeriodo.periodo.desc()).limit(periodos))).all()
+
+    async def guardar_cartera(self, values: dict[str, Any]) -> None:
+        await self.session.execute(delete(ResumenCartera).where(
+            ResumenCartera.tenant_id == self.tenant_id))
+        await self.session.execute(insert(ResumenCartera).values(
+            tenant_id=self.tenant_id, **values))
+
+    async def cartera_guardada(self) -> ResumenCartera | None:
+        return await self.session.scalar(select(ResumenCartera).where(
+            ResumenCartera.tenant_id == self.tenant_id))
+
+    async def pqrs_abiertas(self, today: date) -> Any:
+        """Open PQRs, those past their deadline and those due today (the index on
+        (tenant_id, estado, fecha_vencimiento) answers it)."""
+        return (await self.session.execute(
+            select(func.count().label("abiertas"),
+                   _sum_if(Pqr.fecha_vencimiento < today, 1).label("vencidas"),
+                   _sum_if(Pqr.fecha_vencimiento == today, 1).label("vencen_hoy"))
+            .where(Pqr.tenant_id == self.tenant_id, Pqr.estado.in_(ABIERTAS)))).one()

@@ -43,7 +43,9 @@ from app.reportes.schemas import (
     SubsidiosFila,
     SuiFacturacionFila,
     SuiPqrFila,
+    Tablero,
 )
+from app.trabajos.dependencies import JobQueueDep
 
 router = APIRouter(prefix="/api/reportes", tags=["reportes"])
 SUI_RESPONSES: dict[int | str, dict[str, Any]] = {200: {
@@ -60,6 +62,14 @@ async def _file(formato: Formato, filename: str, sheets: Sequence[Sheet]) -> Res
     if formato == "csv":
         return csv_response(filename, sheets[0])
     return await xlsx_response(filename, sheets)
+
+
+@router.get("/tablero", response_model=Tablero,
+            summary="The manager's first figures: last period billed and collected, "
+                    "arrears by age, PQRs, and a 12-period series")
+async def tablero(_: AdminPrincipal, session: SessionDep, tenant: TenantDep,
+                  queue: JobQueueDep) -> Tablero:
+    return await service.tablero(session, tenant, queue)
 
 
 @router.get("/facturacion", response_model=ReporteFacturacion, responses=EXPORT_RESPONSES,

@@ -2,7 +2,7 @@
 also the column list of the report's CSV and XLSX."""
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import Field
 
@@ -219,3 +219,42 @@ class SuiPqrFila(OutputSchema):
     fecha_respuesta: date | None
     notificacion_medio: str | None
     fecha_notificacion: date | None
+
+
+class TableroPeriodo(OutputSchema):
+    periodo: str
+    facturas: int
+    facturado: Money
+    recaudado: Money
+    tasa_recaudo: float | None = Field(description="recaudado / total of the invoices")
+    estimadas: int
+    proporcion_estimadas: float | None
+
+
+class TableroCartera(OutputSchema):
+    fecha: date
+    calculado_at: datetime
+    cuentas: int
+    cuentas_en_mora: int
+    por_vencer: Money
+    dias_1_30: Money
+    dias_31_60: Money
+    dias_61_90: Money
+    dias_91_180: Money
+    mas_de_180: Money
+    total: Money
+
+
+class TableroPqrs(OutputSchema):
+    abiertas: int
+    vencidas: int
+    vencen_hoy: int
+
+
+class Tablero(OutputSchema):
+    ultimo_periodo: TableroPeriodo | None = Field(description="The last period billed")
+    serie: list[TableroPeriodo] = Field(description="The last 12 periods billed, oldest first")
+    cartera: TableroCartera | None = Field(
+        description="Arrears by age as of `fecha`, refreshed by a job after each billing run "
+                    "and when older than an hour (none until the first refresh)")
+    pqrs: TableroPqrs

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import clock
 from app.core.errors import invalid_fields
 from app.core.tenant import ResolvedTenant, TenantId
 from app.reportes.repository import ReportesRepository
@@ -31,7 +32,13 @@ from app.reportes.schemas import (
     SubsidiosFila,
     SuiFacturacionFila,
     SuiPqrFila,
+    Tablero,
+    TableroCartera,
+    TableroPeriodo,
+    TableroPqrs,
 )
+from app.trabajos import service as trabajos_service
+from app.trabajos.service import JobQueue
 
 ZERO = Decimal("0.00")
 MAX_RANGE_DAYS = 366
@@ -128,10 +135,10 @@ async def recaudo(session: AsyncSession, tenant_id: TenantId, desde: date,
                           por_dia=por_dia, por_periodo=por_periodo)
 
 
-def _cut(tenant: ResolvedTenant, fecha: date) -> tuple[datetime, list[tuple[str, date]]]:
+def _cut(timezone: str, fecha: date) -> tuple[datetime, list[tuple[str, date]]]:
     """The end of `fecha` in the tenant's time zone (what had happened by then counts), and
     the oldest due date each age bucket takes."""
-    end = datetime.combine(fecha + timedelta(days=1), time.min, tzinfo=ZoneInfo(tenant.timezone))
+    end = datetime.combine(fecha + timedelta(days=1), time.min, tzinfo=ZoneInfo(timezone))
     return end, [(name, fecha - timedelta(days=days)) for name, days in AGE_BUCKETS]
 
 
@@ -150,7 +157,7 @@ async def cartera(session: AsyncSession, tenant: ResolvedTenant, fecha: date, *,
                   min_periodos: int, limite: int | None) -> ReporteCartera:
     if fecha > tenant.local_date():
         raise invalid_fields({"fecha": "in the future: arrears are known up to today"})
-    end, bounds = _cut(tenant, fecha)
+    end, bounds = _cut(tenant.timezone, fecha)
     repository = ReportesRepository(session, tenant.id)
     grupos: dict[str, dict[str, Any]] = {}
     candidatos = 0
@@ -178,7 +185,7 @@ async def cartera(session: AsyncSession, tenant: ResolvedTenant, fecha: date, *,
 async def cartera_cuentas(session: AsyncSession, tenant: ResolvedTenant,
                           fecha: date) -> list[CarteraCuenta]:
     """Every account that owed something on `fecha` (the detail the files carry)."""
-    end, bounds = _cut(tenant, fecha)
+    end, bounds = _cut(tenant.timezone, fecha)
     return [_cuenta(row, fecha) for row in await ReportesRepository(
         session, tenant.id).cartera_por_cuenta(fecha, end, bounds)]
 
@@ -271,3 +278,93 @@ async def sui_pqrs(session: AsyncSession, tenant_id: TenantId, desde: date,
     async for row in ReportesRepository(session, tenant_id).sui_pqrs(desde, hasta):
         yield dict(SuiPqrFila(grupo_causal=row.grupo, **{
             key: value for key, value in row._mapping.items() if key != "grupo"}))
+
+
+# --- the dashboard and the summaries it reads ------------------------------------------
+
+TIPO_CARTERA = "cartera"
+CARTERA_MAX_AGE = timedelta(hours=1)
+SERIE_PERIODOS = 12
+
+
+async def resumen_fresco(session: AsyncSession, tenant_id: TenantId,
+                         periodo: str) -> dict[str, Any]:
+    return await ReportesRepository(session, tenant_id).resumen_fresco(periodo)
+
+
+async def resumen_guardado(session: AsyncSession, tenant_id: TenantId,
+                           periodo: str) -> dict[str, Any] | None:
+    return await ReportesRepository(session, tenant_id).resumen(periodo)
+
+
+async def periodo_facturado(session: AsyncSession, tenant_id: TenantId, periodo: str) -> None:
+    """After a billing run: the period's summary from its invoices (one aggregate over the
+    period, in the run's transaction)."""
+    repository = ReportesRepository(session, tenant_id)
+    await repository.guardar_resumen(periodo, await repository.resumen_fresco(periodo),
+                                     clock.now())
+
+
+async def pago_aplicado(session: AsyncSession, tenant_id: TenantId, periodo: str,
+                        valor: Decimal) -> None:
+    """A payment (negative: its reversal) on an invoice of `periodo`."""
+    await ReportesRepository(session, tenant_id).mover_resumen(periodo, clock.now(),
+                                                               recaudado=valor)
+
+
+async def credito_aplicado(session: AsyncSession, tenant_id: TenantId, periodo: str,
+                           valor: Decimal) -> None:
+    """A claim won credited an invoice of `periodo`."""
+    await ReportesRepository(session, tenant_id).mover_resumen(periodo, clock.now(),
+                                                               acreditado=valor)
+
+
+async def factura_anulada(session: AsyncSession, tenant_id: TenantId, factura: Any) -> None:
+    """An invoice voided leaves its period's figures (before its estado changes)."""
+    await ReportesRepository(session, tenant_id).mover_resumen(
+        factura.periodo, clock.now(), facturas=-1, estimadas=-int(factura.consumo_estimado),
+        m3=-factura.consumo_m3, facturado=-(factura.total - factura.saldo_anterior),
+        total=-factura.total, recaudado=-factura.valor_pagado,
+        acreditado=-factura.valor_acreditado, anuladas=1)
+
+
+async def refrescar_cartera(session: AsyncSession, tenant_id: TenantId, timezone: str) -> None:
+    """The arrears by age as of today, kept for the dashboard."""
+    fecha = clock.local_date(timezone)
+    end, bounds = _cut(timezone, fecha)
+    repository = ReportesRepository(session, tenant_id)
+    values: dict[str, Any] = dict.fromkeys(("cuentas", "cuentas_en_mora"), 0) | dict.fromkeys(
+        MONEY_FIELDS_CARTERA, ZERO)
+    for row in await repository.cartera_resumen(fecha, end, bounds):
+        values["cuentas"] += row.cuentas
+        values["cuentas_en_mora"] += row.cuentas if row.periodos_en_mora > 0 else 0
+        for name in MONEY_FIELDS_CARTERA:
+            values[name] += _money(getattr(row, name))
+    await repository.guardar_cartera({**values, "fecha": fecha, "calculado_at": clock.now()})
+
+
+def _periodo(row: Any) -> TableroPeriodo:
+    return TableroPeriodo(periodo=row.periodo, facturas=row.facturas,
+                          facturado=_money(row.facturado), recaudado=_money(row.recaudado),
+                          tasa_recaudo=_ratio(row.recaudado, row.total),
+                          estimadas=row.estimadas,
+                          proporcion_estimadas=_ratio(row.estimadas, row.facturas))
+
+
+async def tablero(session: AsyncSession, tenant: ResolvedTenant, queue: JobQueue) -> Tablero:
+    """The dashboard, from the kept summaries only. An arrears snapshot missing or older than
+    an hour is refreshed by a job (one at a time: the job's key); meanwhile it shows the one
+    it has."""
+    repository = ReportesRepository(session, tenant.id)
+    serie = [_periodo(row) for row in reversed(await repository.serie(SERIE_PERIODOS))]
+    cartera = await repository.cartera_guardada()
+    pqrs = await repository.pqrs_abiertas(tenant.local_date())
+    if cartera is None or clock.now() - cartera.calculado_at > CARTERA_MAX_AGE:
+        await trabajos_service.solicitar(
+            session, tenant.id, tipo=TIPO_CARTERA, clave=TIPO_CARTERA,
+            parametros={"timezone": tenant.timezone}, queue=queue)
+    return Tablero(
+        ultimo_periodo=serie[-1] if serie else None, serie=serie,
+        cartera=TableroCartera.model_validate(cartera) if cartera is not None else None,
+        pqrs=TableroPqrs(abiertas=pqrs.abiertas, vencidas=pqrs.vencidas,
+                         vencen_hoy=pqrs.vencen_hoy))
