@@ -366,19 +366,20 @@ class ReportesRepository(ScopedRepository):
             return _sum_if(and_(del_servicio, linea.concepto == value.value), linea.valor)
 
         origen, pagada = aliased(Factura), aliased(Factura)
-        carried_from = (
-            select(func.min(origen.fecha_limite_pago))
-            .where(origen.tenant_id == self.tenant_id,
-                   origen.trasladada_a_id == linea.factura_id)
-            .scalar_subquery())
+        # Each set once, joined (a correlated look-up per row would scan per row).
+        carried = (
+            select(origen.trasladada_a_id.label("factura_id"),
+                   func.min(origen.fecha_limite_pago).label("vencida_desde"))
+            .where(origen.tenant_id == self.tenant_id, origen.trasladada_a_id.is_not(None),
+                   origen.periodo < periodo)
+            .group_by(origen.trasladada_a_id).subquery())
         pagos_mes = (
-            select(func.coalesce(func.sum(Pago.valor), 0))
+            select(pagada.cliente_id, func.sum(Pago.valor).label("pagos_mes"))
             .join(pagada, and_(pagada.tenant_id == Pago.tenant_id,
                                pagada.id == Pago.factura_id))
             .where(Pago.tenant_id == self.tenant_id, Pago.estado == PagoEstado.aplicado.value,
-                   Pago.fecha >= mes_desde, Pago.fecha <= mes_hasta,
-                   pagada.cliente_id == Cliente.id)
-            .scalar_subquery())
+                   Pago.fecha >= mes_desde, Pago.fecha <= mes_hasta)
+            .group_by(pagada.cliente_id).subquery())
         statement = (
             select(Cliente.numero_cuenta, Factura.numero.label("factura_numero"),
                    Factura.fecha_expedicion, Cliente.uso, Cliente.estrato,
@@ -393,11 +394,14 @@ class ReportesRepository(ScopedRepository):
                    func.max(case((and_(del_servicio, linea.factor.is_not(None)), linea.factor)))
                    .label("factor"),
                    Factura.saldo_anterior, Factura.intereses_mora, Factura.total,
-                   carried_from.label("vencida_desde"), pagos_mes.label("pagos_mes"))
+                   func.min(carried.c.vencida_desde).label("vencida_desde"),
+                   func.coalesce(func.max(pagos_mes.c.pagos_mes), 0).label("pagos_mes"))
             .select_from(linea)
             .join(Factura, and_(Factura.tenant_id == linea.tenant_id,
                                 Factura.id == linea.factura_id))
             .join(Cliente, self._joins_cliente())
+            .outerjoin(carried, carried.c.factura_id == Factura.id)
+            .outerjoin(pagos_mes, pagos_mes.c.cliente_id == Cliente.id)
             .where(self._facturas_vigentes(), Factura.periodo == periodo)
             .group_by(linea.factura_id, Cliente.id, Cliente.numero_cuenta, Factura.numero,
                       Factura.fecha_expedicion, Cliente.uso, Cliente.estrato,
