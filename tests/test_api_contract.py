@@ -150,6 +150,10 @@ BUSINESS_RULES: dict[str, str] = {
                           "readings come in order",
     "POST /api/lecturas/carga": "the file must be a CSV with the documented header; each bad "
                                 "row is reported",
+    "POST /api/clientes/carga": "the file must be a CSV or XLSX with the documented header; "
+                                "each bad row is reported",
+    "POST /api/pagos/carga": "the file must be a CSV or XLSX with the documented header; each "
+                             "bad row is reported",
     "PATCH /api/lecturas/{lectura_id}": "the date must fall in the reading's period",
     "POST /api/periodos": "issue, due and suspension dates in order, issued within or after "
                           "the period and not too far ahead",
@@ -164,6 +168,7 @@ BUSINESS_RULES: dict[str, str] = {
     "GET /api/reportes/recaudo": "hasta not before desde, at most 366 days after it",
     "GET /api/reportes/pqrs": "hasta not before desde, at most 366 days after it",
     "GET /api/reportes/cartera": "the cut may not be in the future",
+    "GET /api/reportes/sui/pqrs": "hasta not before desde, at most 366 days after it",
 }
 
 

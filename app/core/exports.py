@@ -28,7 +28,8 @@ from app.core.tenant import TenantId
 
 Formato = Literal["json", "csv", "xlsx"]
 FormatoQuery = Annotated[Formato, Query(description="json (default), or the file: csv or xlsx")]
-Kind = Literal["text", "int", "money", "ratio", "date"]
+Kind = Literal["text", "int", "money", "number", "ratio", "date"]
+_RATIO_PREFIXES = ("proporcion", "tasa")  # float fields shown as percentages
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _CHUNK = 64 * 1024
@@ -54,14 +55,16 @@ class Sheet:
 
 def columns_of(model: type[BaseModel]) -> list[Column]:
     """A column per field of a row schema, titled from its name (`m3_medidos` → "M3
-    medidos"), typed from its annotation."""
+    medidos"), typed from its annotation (a float is a percentage when its name says it is a
+    share or a rate)."""
     columns = []
     for name, field in model.model_fields.items():
         annotation = field.annotation
         args = getattr(annotation, "__args__", ())
         base = next((a for a in args if a is not type(None)), annotation) if args else annotation
         kind: Kind = ("money" if base is Decimal else "int" if base is int
-                      else "ratio" if base is float else "date" if base is date else "text")
+                      else ("ratio" if name.startswith(_RATIO_PREFIXES) else "number")
+                      if base is float else "date" if base is date else "text")
         columns.append(Column(name, field.title or name.replace("_", " ").capitalize(), kind))
     return columns
 
@@ -131,6 +134,7 @@ def write_xlsx(path: str, sheets: Sequence[Sheet]) -> None:
 
 def _formats(workbook: Any) -> dict[str, Any]:
     return {"money": workbook.add_format({"num_format": "#,##0.00"}),
+            "number": workbook.add_format({"num_format": "0.####"}),
             "ratio": workbook.add_format({"num_format": "0.00%"}),
             "date": workbook.add_format({"num_format": "yyyy-mm-dd"})}
 
@@ -145,7 +149,8 @@ def _write_cell(worksheet: Any, row: int, col: int, value: Any, column: Column,
                 cell_format: Any) -> None:
     if value is None:
         return
-    if column.kind in ("money", "ratio", "int") and isinstance(value, int | float | Decimal):
+    if column.kind in ("money", "number", "ratio", "int") \
+            and isinstance(value, int | float | Decimal):
         worksheet.write_number(row, col, float(value), cell_format)
     elif column.kind == "date" and isinstance(value, date):
         worksheet.write_datetime(row, col, datetime(value.year, value.month, value.day),

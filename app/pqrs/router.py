@@ -1,5 +1,4 @@
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -44,17 +43,13 @@ def _actor(principal: Principal) -> service.Actor:
                          else None)
 
 
-def _read(pqr: Pqr, today: date) -> PqrRead:
-    return service.to_read(pqr, today)
-
-
 async def _detalle(session: SessionDep, tenant: ResolvedTenant, pqr: Pqr,
                    actor: service.Actor) -> PqrDetalle:
     eventos = await service.eventos(session, tenant.id, pqr, solo_publicos=actor.es_portal)
     lines = [EventoRead.model_validate(e) for e in eventos]
     if actor.es_portal:  # the customer sees what happened, not which employee did it
         lines = [line.model_copy(update={"actor_id": None}) for line in lines]
-    return PqrDetalle(**_read(pqr, tenant.local_date()).model_dump(), eventos=lines)
+    return PqrDetalle(**service.to_read(pqr, tenant.local_date()).model_dump(), eventos=lines)
 
 
 @router.post("", response_model=PqrDetalle, status_code=status.HTTP_201_CREATED,
@@ -89,7 +84,7 @@ async def list_pqrs(
         return await export_list(request, tenant.id, formato, "pqrs", PqrRead,
                                  lambda s: service.export(s, tenant.id, **filters))
     items, total = await service.list_page(session, tenant.id, page, **filters)
-    return Page.of([_read(p, today) for p in items], total, page)
+    return Page.of([service.to_read(p, today) for p in items], total, page)
 
 
 @router.get("/resumen", response_model=ResumenPqrs,
