@@ -3,11 +3,13 @@ rows and values the JSON list shows, in its order."""
 
 import csv
 import io
+from datetime import datetime, timedelta
 
 import openpyxl
 import pytest
 
 from app.users.models import Role
+from tests.helpers import assert_problem
 from tests.test_reportes import build
 
 LISTS = [
@@ -73,3 +75,48 @@ async def test_another_tenant_exports_none_of_its_rows(client, tenant_a, tenant_
     response = await client.get("/api/facturas", headers=tenant_b.headers(Role.admin),
                                 params={"formato": "csv"})
     assert response.content.decode("utf-8-sig").count("\n") == 1  # the header only
+
+
+@pytest.fixture
+def small_exports(settings):
+    """An app whose exports of more than 2 rows become jobs."""
+    return settings.model_copy(update={"export_job_rows": 2, "export_file_hours": 24})
+
+
+async def test_a_big_export_becomes_a_job_with_a_file_to_download(
+        database, small_exports, pdf_renderer, tenant_a, time_machine):
+    from app.main import create_app
+    from tests.helpers import api_client
+
+    app = create_app(small_exports, database, pdf_renderer)
+    async with api_client(app) as client:
+        await build(client, tenant_a)
+        staff = tenant_a.headers(Role.operador)
+        listed = (await client.get("/api/facturas", headers=staff,
+                                   params={"periodo": "2026-10"})).json()["items"]
+        queued = await client.get("/api/facturas", headers=staff,
+                                  params={"periodo": "2026-10", "formato": "csv"})
+        assert queued.status_code == 202, queued.text
+        assert queued.headers["location"] == f"/api/trabajos/{queued.json()['id']}"
+        await app.state.job_queue.idle()
+        trabajo = (await client.get(queued.headers["location"], headers=staff)).json()
+        assert trabajo["estado"] == "terminado", trabajo
+        archivo = trabajo["resultado"]["archivo"]
+        assert (archivo["filas"], archivo["nombre"]) == (4, f"{tenant_a.slug}-facturas.csv")
+        download = await client.get(archivo["url"], headers=staff)
+        assert download.status_code == 200
+        assert download.headers["content-disposition"] == (
+            f'attachment; filename="{tenant_a.slug}-facturas.csv"')
+        rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))[1:]
+        assert sorted(r[0] for r in rows) == sorted(i["id"] for i in listed)
+
+        small = await client.get("/api/facturas", headers=staff,  # 1 row: still at once
+                                 params={"cliente_id": str(tenant_a.cliente.id),
+                                         "periodo": "2026-10", "formato": "csv"})
+        assert small.status_code == 200
+
+        # it is gone once its hours have passed
+        time_machine.move_to(datetime.fromisoformat(archivo["expira_at"]) + timedelta(minutes=1))
+        expired = await client.get(archivo["url"], headers=tenant_a.headers(Role.operador))
+        assert_problem(expired, 404)
+        assert "expired" in expired.json()["detail"]

@@ -128,6 +128,8 @@ ENDPOINTS = [
              {"medio": "personal", "fecha": "2026-11-01"}, check="/api/pqrs/{pqr_id}"),
     Endpoint("GET", "/api/pqrs/causales", READERS),
     Endpoint("GET", "/api/reportes/tablero", ADMIN),
+    Endpoint("GET", "/api/trabajos/{trabajo_id}/archivo", STAFF,
+             check="/api/trabajos/{trabajo_id}"),
     Endpoint("GET", "/api/reportes/facturacion", ADMIN),
     Endpoint("GET", "/api/reportes/subsidios", ADMIN),
     Endpoint("GET", "/api/reportes/recaudo", ADMIN),

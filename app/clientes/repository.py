@@ -80,6 +80,11 @@ class ClienteRepository(TenantRepository[Cliente]):
         listing, values = self._filtered(**filters)
         return await self.page_rows(listing, params, **values)
 
+    async def count(self, **filters: Any) -> int:
+        listing, values = self._filtered(**filters)
+        (row,) = await self.rows(listing.count, **values)
+        return int(row["total"])
+
     def export(self, **filters: Any) -> AsyncIterator[Row]:
         """Every account the list's filters select, in the list's order."""
         listing, values = self._filtered(**filters)

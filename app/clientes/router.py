@@ -6,13 +6,20 @@ from fastapi import APIRouter, File, Query, Request, UploadFile, status
 from app.auth.dependencies import AdminPrincipal, ClientePrincipal, StaffPrincipal
 from app.clientes import service
 from app.clientes.models import ClienteEstado, Uso
-from app.clientes.schemas import CargaClientes, ClienteCreate, ClienteRead, ClienteUpdate
+from app.clientes.schemas import (
+    CargaClientes,
+    ClienteCreate,
+    ClienteFiltros,
+    ClienteRead,
+    ClienteUpdate,
+)
 from app.core.dependencies import SessionDep, TenantIdDep
 from app.core.errors import refuse_other_methods
-from app.core.exports import EXPORT_RESPONSES, FormatoQuery, export_list
+from app.core.exports import EXPORT_RESPONSES, FormatoQuery
 from app.core.pagination import Page, PageParamsDep
 from app.core.schemas import Line
 from app.core.uploads import read_upload
+from app.trabajos import exportaciones
 
 router = APIRouter(prefix="/api/clientes", tags=["clientes"])
 
@@ -40,7 +47,7 @@ async def upload_clientes(
 @router.get("", response_model=Page[ClienteRead], responses=EXPORT_RESPONSES)
 async def list_clientes(
     request: Request,
-    _: StaffPrincipal,
+    principal: StaffPrincipal,
     session: SessionDep,
     tenant_id: TenantIdDep,
     page: PageParamsDep,
@@ -52,11 +59,12 @@ async def list_clientes(
                  ] = None,
     formato: FormatoQuery = "json",
 ) -> Any:
-    filters: dict[str, Any] = {"estrato": estrato, "uso": uso, "estado": estado, "q": q}
+    filters = ClienteFiltros(estrato=estrato, uso=uso, estado=estado, q=q)
     if formato != "json":
-        return await export_list(request, tenant_id, formato, "clientes", ClienteRead,
-                                 lambda s: service.export(s, tenant_id, **filters))
-    items, total = await service.list_page(session, tenant_id, page, **filters)
+        return await exportaciones.exportar(request, session, tenant_id, formato,
+                                            service.EXPORTACION, filters,
+                                            solicitado_por=principal.user_id)
+    items, total = await service.list_page(session, tenant_id, page, **dict(filters))
     return Page.of(items, total, page)
 
 

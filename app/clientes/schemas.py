@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import EmailStr, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, EmailStr, Field, ValidationInfo, field_validator
 
 from app.clientes.models import (
     DIRECCION_LENGTH,
@@ -68,6 +68,15 @@ class ClienteUpdate(PatchSchema):
     servicio_alcantarillado: bool | None = None
     medidor_serial: MedidorSerial | None = None
     estado: ClienteEstado | None = None
+
+
+class ClienteFiltros(BaseModel):
+    """The list's filters (an export job carries them)."""
+
+    estrato: int | None = None
+    uso: Uso | None = None
+    estado: ClienteEstado | None = None
+    q: str | None = None
 
 
 class CargaClientes(OutputSchema):

@@ -13,6 +13,7 @@ from app.clientes.repository import ClienteRepository
 from app.clientes.schemas import (
     CargaClientes,
     ClienteCreate,
+    ClienteFiltros,
     ClienteRead,
     ClienteUpdate,
     estrato_problem,
@@ -25,6 +26,7 @@ from app.core.reads import Row
 from app.core.schemas import sent_changes
 from app.core.tenant import TenantId
 from app.core.uploads import RowErrors, read_table
+from app.trabajos import exportaciones
 
 # retirado is final: a retired account's number is not reused and it does not come back.
 _ALLOWED_ESTADO_CHANGES = {
@@ -204,3 +206,13 @@ async def upload(session: AsyncSession, tenant_id: TenantId, content: bytes) -> 
     await repository.update_many(cambios)
     return CargaClientes(filas=len(raw_rows), creadas=len(nuevas),
                          actualizadas=len(cambios))
+
+
+async def count(session: AsyncSession, tenant_id: TenantId, **filters: Any) -> int:
+    return await ClienteRepository(session, tenant_id).count(**filters)
+
+
+EXPORTACION = exportaciones.exportable(exportaciones.ListaExportable(
+    "clientes", ClienteRead, ClienteFiltros,
+    rows=lambda session, tenant_id, f: export(session, tenant_id, **dict(f)),
+    count=lambda session, tenant_id, f: count(session, tenant_id, **dict(f))))

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     job_attempts: int = Field(default=3, ge=1, le=20)  # a job that fails is retried up to this
     # A worker silent this long is dead: the jobs it was running are queued again.
     job_stalled_seconds: float = Field(default=30.0, ge=1.0)
+    # An export of more rows than this becomes a job whose file is kept this many hours.
+    export_job_rows: int = Field(default=50_000, ge=1)
+    export_file_hours: int = Field(default=24, ge=1, le=24 * 30)
     # A billing period may be created ahead of time, but its issue date at most this far off.
     max_issue_days_ahead: int = Field(default=62, ge=0, le=366)
 

@@ -276,3 +276,32 @@ def _start_sheet(workbook: Any, title: str, columns: Sequence[Column],
     worksheet = workbook.add_worksheet(title[:31])
     _write_header(worksheet, columns, workbook.add_format({"bold": True}))
     return worksheet, formats
+
+
+async def export_to_bytes(database: Database, tenant_id: TenantId, formato: Formato,
+                          title: str, model: type[BaseModel], rows: RowSource,
+                          ) -> tuple[int, bytes]:
+    """The file an export job keeps: its row count and its bytes (written to disk as it is
+    made, in constant memory, then read once)."""
+    counted = 0
+
+    async def counting(session: AsyncSession) -> AsyncIterator[Mapping[str, Any]]:
+        nonlocal counted
+        async for row in rows(session):
+            counted += 1
+            yield row
+
+    columns = columns_of(model)
+    handle, path = tempfile.mkstemp(suffix=f".{formato}")
+    os.close(handle)
+    try:
+        if formato == "csv":
+            async with await anyio.open_file(path, "wb") as sink:
+                async for chunk in _csv_export(database, tenant_id, columns, counting):
+                    await sink.write(chunk)
+        else:
+            await _xlsx_export(path, database, tenant_id, title, columns, counting)
+        async with await anyio.open_file(path, "rb") as source:
+            return counted, await source.read()
+    finally:
+        os.unlink(path)

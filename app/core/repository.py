@@ -106,6 +106,10 @@ class TenantRepository(ScopedRepository, Generic[M]):
                 statement.execution_options(yield_per=batch)):
             yield entity
 
+    async def count_of(self, statement: Select[Any]) -> int:
+        return await self.session.scalar(
+            select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+
     async def page(self, statement: Select[Any], params: PageParams,
                    ) -> tuple[Sequence[M], int]:
         rows = (await self.session.scalars(

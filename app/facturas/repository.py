@@ -192,6 +192,11 @@ class FacturaRepository(TenantRepository[Factura]):
         listing, values = self._filtered(**filters)
         return await self.page_rows(listing, params, **values)
 
+    async def count(self, **filters: Any) -> int:
+        listing, values = self._filtered(**filters)
+        (row,) = await self.rows(listing.count, **values)
+        return int(row["total"])
+
     def export(self, **filters: Any) -> AsyncIterator[Row]:
         listing, values = self._filtered(**filters)
         return self.stream_rows(listing.all, **values)

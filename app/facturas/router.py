@@ -5,15 +5,22 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request
 
 from app.auth.dependencies import AdminPrincipal
 from app.core.dependencies import DatabaseDep, SessionDep, TenantDep
-from app.core.exports import EXPORT_RESPONSES, FormatoQuery, export_list
+from app.core.exports import EXPORT_RESPONSES, FormatoQuery
 from app.core.pagination import Page, PageParamsDep
 from app.facturas import service
 from app.facturas.dependencies import InvoiceReader, own_account
 from app.facturas.models import FacturaEstado
-from app.facturas.schemas import Anulacion, FacturaDetalle, FacturaResumen, NotaCreditoRead
+from app.facturas.schemas import (
+    Anulacion,
+    FacturaDetalle,
+    FacturaFiltros,
+    FacturaResumen,
+    NotaCreditoRead,
+)
 from app.lecturas.models import PERIODO_PATTERN
 from app.pdf import service as pdf_service
 from app.pdf.dependencies import RendererDep
+from app.trabajos import exportaciones
 
 router = APIRouter(prefix="/api", tags=["facturas"])
 
@@ -30,13 +37,13 @@ async def list_facturas(
 ) -> Any:
     if (own := own_account(principal)) is not None:
         cliente_id = own
-    filters: dict[str, Any] = {
-        "today": tenant.local_date(), "periodo": periodo, "cliente_id": cliente_id,
-        "estado": FacturaEstado.vencida if vencidas else estado}
+    filters = FacturaFiltros(today=tenant.local_date(), periodo=periodo, cliente_id=cliente_id,
+                             estado=FacturaEstado.vencida if vencidas else estado)
     if formato != "json":
-        return await export_list(request, tenant.id, formato, "facturas", FacturaResumen,
-                                 lambda s: service.export(s, tenant.id, **filters))
-    items, total = await service.list_page(session, tenant.id, page, **filters)
+        return await exportaciones.exportar(request, session, tenant.id, formato,
+                                            service.EXPORTACION, filters,
+                                            solicitado_por=principal.user_id)
+    items, total = await service.list_page(session, tenant.id, page, **dict(filters))
     return Page.of(items, total, page)
 
 

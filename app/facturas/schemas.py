@@ -2,7 +2,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from app.core.schemas import FactorOut, InputSchema, Money, OutputSchema, Text, UnitPriceOut
 from app.facturas.models import Concepto, FacturaEstado
@@ -38,6 +38,15 @@ class FacturaResumen(OutputSchema):
                                      "claims hold")
     estado: FacturaEstado
     referencia_pago: str
+
+
+class FacturaFiltros(BaseModel):
+    """The list's filters (an export job carries them)."""
+
+    today: date
+    periodo: str | None = None
+    estado: FacturaEstado | None = None
+    cliente_id: uuid.UUID | None = None
 
 
 class FacturaDetalle(FacturaResumen):

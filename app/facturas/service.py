@@ -15,8 +15,9 @@ from app.core.sequences import take_next
 from app.core.tenant import TenantId
 from app.facturas.models import Factura, FacturaEstado, FacturaLinea, NotaCredito
 from app.facturas.repository import FacturaRepository, NotaCreditoRepository
-from app.facturas.schemas import FacturaDetalle, FacturaResumen
+from app.facturas.schemas import FacturaDetalle, FacturaFiltros, FacturaResumen
 from app.reportes import service as reportes_service
+from app.trabajos import exportaciones
 
 NOTA_CREDITO_COUNTER = "nota_credito"
 MAX_CARRY_HOPS = 240  # twenty years of monthly invoices
@@ -192,3 +193,13 @@ async def cortes_periodo(session: AsyncSession, tenant_id: TenantId, periodo: st
 
 async def count_periodo(session: AsyncSession, tenant_id: TenantId, periodo: str) -> int:
     return await FacturaRepository(session, tenant_id).count_periodo(periodo)
+
+
+async def count(session: AsyncSession, tenant_id: TenantId, **filters: Any) -> int:
+    return await FacturaRepository(session, tenant_id).count(**filters)
+
+
+EXPORTACION = exportaciones.exportable(exportaciones.ListaExportable(
+    "facturas", FacturaResumen, FacturaFiltros,
+    rows=lambda session, tenant_id, f: export(session, tenant_id, **dict(f)),
+    count=lambda session, tenant_id, f: count(session, tenant_id, **dict(f))))

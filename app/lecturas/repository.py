@@ -41,6 +41,9 @@ class LecturaRepository(TenantRepository[Lectura]):
                         ) -> tuple[Sequence[Lectura], int]:
         return await self.page(self._filtered(**filters), params)
 
+    async def count(self, **filters: Any) -> int:
+        return await self.count_of(self._filtered(**filters))
+
     def export(self, **filters: Any) -> AsyncIterator[Lectura]:
         return self.stream(self._filtered(**filters))
 

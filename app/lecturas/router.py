@@ -6,12 +6,19 @@ from fastapi import APIRouter, File, Query, Request, UploadFile, status
 from app.auth.dependencies import StaffPrincipal
 from app.core.dependencies import SessionDep, TenantIdDep
 from app.core.errors import refuse_other_methods
-from app.core.exports import EXPORT_RESPONSES, FormatoQuery, export_list
+from app.core.exports import EXPORT_RESPONSES, FormatoQuery
 from app.core.pagination import Page, PageParamsDep
 from app.core.uploads import read_upload
 from app.lecturas import service
 from app.lecturas.models import PERIODO_PATTERN
-from app.lecturas.schemas import CargaResultado, LecturaCreate, LecturaRead, LecturaUpdate
+from app.lecturas.schemas import (
+    CargaResultado,
+    LecturaCreate,
+    LecturaFiltros,
+    LecturaRead,
+    LecturaUpdate,
+)
+from app.trabajos import exportaciones
 
 router = APIRouter(prefix="/api/lecturas", tags=["lecturas"])
 
@@ -38,15 +45,16 @@ refuse_other_methods(router, "/carga", {"POST"})
 
 @router.get("", response_model=Page[LecturaRead], responses=EXPORT_RESPONSES)
 async def list_lecturas(
-    request: Request, _: StaffPrincipal, session: SessionDep, tenant_id: TenantIdDep,
+    request: Request, principal: StaffPrincipal, session: SessionDep, tenant_id: TenantIdDep,
     page: PageParamsDep,
     periodo: Annotated[str | None, Query(pattern=PERIODO_PATTERN)] = None,
     cliente_id: uuid.UUID | None = None, formato: FormatoQuery = "json",
 ) -> Any:
     if formato != "json":
-        return await export_list(request, tenant_id, formato, "lecturas", LecturaRead,
-                                 lambda s: service.export(s, tenant_id, periodo=periodo,
-                                                          cliente_id=cliente_id))
+        return await exportaciones.exportar(
+            request, session, tenant_id, formato, service.EXPORTACION,
+            LecturaFiltros(periodo=periodo, cliente_id=cliente_id),
+            solicitado_por=principal.user_id)
     items, total = await service.list_page(session, tenant_id, page, periodo=periodo,
                                            cliente_id=cliente_id)
     return Page.of([LecturaRead.model_validate(x) for x in items], total, page)

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from app.core.schemas import InputSchema, IsoDate, Line, OutputSchema, PatchSchema
 from app.lecturas.models import PERIODO_PATTERN
@@ -57,3 +57,10 @@ class CargaResultado(OutputSchema):
     periodos: list[str]
     sin_lectura_anterior: int
     rollovers: int
+
+
+class LecturaFiltros(BaseModel):
+    """The list's filters (an export job carries them)."""
+
+    periodo: str | None = None
+    cliente_id: uuid.UUID | None = None

@@ -20,7 +20,14 @@ from app.facturacion.calculo import LecturaInvalida, consumo_medido
 from app.facturas import service as facturas_service
 from app.lecturas.models import PERIODO_PATTERN, Lectura
 from app.lecturas.repository import LecturaRepository
-from app.lecturas.schemas import CargaResultado, LecturaCreate, LecturaRead, LecturaUpdate
+from app.lecturas.schemas import (
+    CargaResultado,
+    LecturaCreate,
+    LecturaFiltros,
+    LecturaRead,
+    LecturaUpdate,
+)
+from app.trabajos import exportaciones
 
 CSV_COLUMNS = ("numero_cuenta", "periodo", "lectura_actual", "fecha_lectura")
 _PERIODO = re.compile(PERIODO_PATTERN)
@@ -220,3 +227,13 @@ async def measured_before(session: AsyncSession, tenant_id: TenantId,
                           periodo: str) -> dict[uuid.UUID, list[int]]:
     """Each account's measured consumptions before the period, most recent first."""
     return await LecturaRepository(session, tenant_id).measured_before(periodo)
+
+
+async def count(session: AsyncSession, tenant_id: TenantId, **filters: Any) -> int:
+    return await LecturaRepository(session, tenant_id).count(**filters)
+
+
+EXPORTACION = exportaciones.exportable(exportaciones.ListaExportable(
+    "lecturas", LecturaRead, LecturaFiltros,
+    rows=lambda session, tenant_id, f: export(session, tenant_id, **dict(f)),
+    count=lambda session, tenant_id, f: count(session, tenant_id, **dict(f))))

@@ -34,6 +34,9 @@ class PagoRepository(TenantRepository[Pago]):
                         ) -> tuple[Sequence[Pago], int]:
         return await self.page(self._filtered(**filters), params)
 
+    async def count(self, **filters: Any) -> int:
+        return await self.count_of(self._filtered(**filters))
+
     def export(self, **filters: Any) -> AsyncIterator[Pago]:
         return self.stream(self._filtered(**filters))
 

@@ -6,13 +6,14 @@ from fastapi import APIRouter, File, Header, Request, Response, UploadFile, stat
 from app.auth.dependencies import AdminPrincipal, StaffPrincipal
 from app.core.dependencies import SessionDep, TenantDep, TenantIdDep
 from app.core.errors import refuse_other_methods
-from app.core.exports import EXPORT_RESPONSES, FormatoQuery, export_list
+from app.core.exports import EXPORT_RESPONSES, FormatoQuery
 from app.core.pagination import Page, PageParamsDep
 from app.core.schemas import IsoDate
 from app.core.uploads import read_upload
 from app.pagos import service
 from app.pagos.models import Canal, PagoEstado
-from app.pagos.schemas import CargaPagos, PagoCreate, PagoRead, Reversion
+from app.pagos.schemas import CargaPagos, PagoCreate, PagoFiltros, PagoRead, Reversion
+from app.trabajos import exportaciones
 
 router = APIRouter(prefix="/api/pagos", tags=["pagos"])
 
@@ -53,18 +54,19 @@ refuse_other_methods(router, "/carga", {"POST"})
 
 
 @router.get("", response_model=Page[PagoRead], responses=EXPORT_RESPONSES)
-async def list_pagos(request: Request, _: StaffPrincipal, session: SessionDep,
+async def list_pagos(request: Request, principal: StaffPrincipal, session: SessionDep,
                      tenant_id: TenantIdDep, page: PageParamsDep,
                      factura_id: uuid.UUID | None = None,
                      desde: IsoDate | None = None, hasta: IsoDate | None = None,
                      canal: Canal | None = None, estado: PagoEstado | None = None,
                      formato: FormatoQuery = "json") -> Any:
-    filters: dict[str, Any] = {"factura_id": factura_id, "desde": desde, "hasta": hasta,
-                               "canal": canal, "estado": estado}
+    filters = PagoFiltros(factura_id=factura_id, desde=desde, hasta=hasta, canal=canal,
+                          estado=estado)
     if formato != "json":
-        return await export_list(request, tenant_id, formato, "pagos", PagoRead,
-                                 lambda s: service.export(s, tenant_id, **filters))
-    items, total = await service.list_page(session, tenant_id, page, **filters)
+        return await exportaciones.exportar(request, session, tenant_id, formato,
+                                            service.EXPORTACION, filters,
+                                            solicitado_por=principal.user_id)
+    items, total = await service.list_page(session, tenant_id, page, **dict(filters))
     return Page.of([PagoRead.model_validate(p) for p in items], total, page)
 
 

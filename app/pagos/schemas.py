@@ -1,8 +1,8 @@
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from app.core.schemas import (
     InputSchema,
@@ -47,3 +47,13 @@ class CargaPagos(OutputSchema):
     repetidos: int = Field(description="Rows already recorded by an earlier load of the same "
                                        "file: not recorded again")
     valor_registrado: Money
+
+
+class PagoFiltros(BaseModel):
+    """The list's filters (an export job carries them)."""
+
+    factura_id: uuid.UUID | None = None
+    desde: date | None = None
+    hasta: date | None = None
+    canal: Canal | None = None
+    estado: PagoEstado | None = None

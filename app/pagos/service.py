@@ -21,8 +21,9 @@ from app.facturas import service as facturas_service
 from app.facturas.models import FacturaEstado
 from app.pagos.models import Canal, Pago, PagoEstado
 from app.pagos.repository import PagoRepository
-from app.pagos.schemas import CargaPagos, PagoCreate, PagoRead
+from app.pagos.schemas import CargaPagos, PagoCreate, PagoFiltros, PagoRead
 from app.reportes import service as reportes_service
+from app.trabajos import exportaciones
 
 
 def request_fingerprint(data: PagoCreate) -> str:
@@ -182,3 +183,13 @@ async def upload(session: AsyncSession, tenant_id: TenantId, content: bytes, *,
     errors.raise_if_any()
     return CargaPagos(filas=len(raw_rows), registrados=registrados, repetidos=repetidos,
                       valor_registrado=total)
+
+
+async def count(session: AsyncSession, tenant_id: TenantId, **filters: Any) -> int:
+    return await PagoRepository(session, tenant_id).count(**filters)
+
+
+EXPORTACION = exportaciones.exportable(exportaciones.ListaExportable(
+    "pagos", PagoRead, PagoFiltros,
+    rows=lambda session, tenant_id, f: export(session, tenant_id, **dict(f)),
+    count=lambda session, tenant_id, f: count(session, tenant_id, **dict(f))))

@@ -19,6 +19,9 @@ class PqrRepository(TenantRepository[Pqr]):
                         ) -> tuple[Sequence[Pqr], int]:
         return await self.page(self._filtered(**filters), params)
 
+    async def count(self, **filters: Any) -> int:
+        return await self.count_of(self._filtered(**filters))
+
     def export(self, **filters: Any) -> AsyncIterator[Pqr]:
         return self.stream(self._filtered(**filters))
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from app.auth.dependencies import AdminPrincipal, StaffPrincipal, require_roles
 from app.auth.principal import Principal
 from app.core.dependencies import SessionDep, TenantDep
-from app.core.exports import EXPORT_RESPONSES, FormatoQuery, export_list
+from app.core.exports import EXPORT_RESPONSES, FormatoQuery
 from app.core.pagination import Page, PageParamsDep
 from app.core.schemas import IsoDate
 from app.core.tenant import ResolvedTenant
@@ -24,11 +24,13 @@ from app.pqrs.schemas import (
     Notificacion,
     PqrCreate,
     PqrDetalle,
+    PqrFiltros,
     PqrRead,
     RecursoCreate,
     Respuesta,
     ResumenPqrs,
 )
+from app.trabajos import exportaciones
 from app.users.models import Role
 
 router = APIRouter(prefix="/api/pqrs", tags=["pqrs"])
@@ -77,13 +79,13 @@ async def list_pqrs(
     if actor.es_portal:
         cliente_id = actor.cliente_id
     today = tenant.local_date()
-    filters: dict[str, Any] = {"today": today, "estado": estado, "tipo": tipo,
-                               "asignada_a": asignada_a, "cliente_id": cliente_id,
-                               "vencidas": vencidas, "vencen_en": vencen_en}
+    filters = PqrFiltros(today=today, estado=estado, tipo=tipo, asignada_a=asignada_a,
+                         cliente_id=cliente_id, vencidas=vencidas, vencen_en=vencen_en)
     if formato != "json":
-        return await export_list(request, tenant.id, formato, "pqrs", PqrRead,
-                                 lambda s: service.export(s, tenant.id, **filters))
-    items, total = await service.list_page(session, tenant.id, page, **filters)
+        return await exportaciones.exportar(request, session, tenant.id, formato,
+                                            service.EXPORTACION, filters,
+                                            solicitado_por=principal.user_id)
+    items, total = await service.list_page(session, tenant.id, page, **dict(filters))
     return Page.of([service.to_read(p, today) for p in items], total, page)
 
 

@@ -2,7 +2,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import Field, StrictBool
+from pydantic import BaseModel, Field, StrictBool
 
 from app.core.schemas import (
     InputSchema,
@@ -166,3 +166,15 @@ class ResumenPqrs(OutputSchema):
     respondidas_a_tiempo: int
     proporcion_a_tiempo: float | None = Field(
         description="Share of the answered PQRs answered within their deadline")
+
+
+class PqrFiltros(BaseModel):
+    """The list's filters (an export job carries them)."""
+
+    today: date
+    estado: Estado | None = None
+    tipo: Tipo | None = None
+    asignada_a: uuid.UUID | None = None
+    cliente_id: uuid.UUID | None = None
+    vencidas: bool = False
+    vencen_en: int | None = None

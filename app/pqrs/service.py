@@ -29,11 +29,13 @@ from app.pqrs.schemas import (
     Cierre,
     Notificacion,
     PqrCreate,
+    PqrFiltros,
     PqrRead,
     RecursoCreate,
     Respuesta,
 )
 from app.reportes import service as reportes_service
+from app.trabajos import exportaciones
 from app.users import service as users_service
 from app.users.models import Role
 
@@ -433,3 +435,16 @@ async def summary(session: AsyncSession, tenant_id: TenantId, desde: date,
     return Resumen(total=total, por_estado=por_estado, por_tipo=por_tipo,
                    respondidas=respondidas, respondidas_a_tiempo=int(a_tiempo))
 
+
+
+async def count(session: AsyncSession, tenant_id: TenantId, *, today: date,
+                vencen_en: int | None = None, **filters: Any) -> int:
+    vencen_hasta = plazos.sumar_habiles(today, vencen_en) if vencen_en is not None else None
+    return await PqrRepository(session, tenant_id).count(today=today, vencen_hasta=vencen_hasta,
+                                                         **filters)
+
+
+EXPORTACION = exportaciones.exportable(exportaciones.ListaExportable(
+    "pqrs", PqrRead, PqrFiltros,
+    rows=lambda session, tenant_id, f: export(session, tenant_id, **dict(f)),
+    count=lambda session, tenant_id, f: count(session, tenant_id, **dict(f))))

@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     String,
     Uuid,
     text,
@@ -81,3 +82,22 @@ class Programacion(TenantScoped, UUIDKeyed, Timestamped, Base):
     activo: Mapped[bool] = mapped_column(Boolean, default=True)
     ultima_ejecucion: Mapped[datetime | None]
     proxima_ejecucion: Mapped[datetime]
+
+
+class Archivo(TenantScoped, UUIDKeyed, Base):
+    """A file a job left to download (an export too big for a request), kept until
+    `expira_at`."""
+
+    __tablename__ = "archivos"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "trabajo_id"], ["trabajos.tenant_id", "trabajos.id"]),
+        Index("ix_archivos_tenant_id_trabajo_id", "tenant_id", "trabajo_id", unique=True),
+    )
+
+    trabajo_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    nombre: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    filas: Mapped[int] = mapped_column(Integer)
+    contenido: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    expira_at: Mapped[datetime]
+    created_at: Mapped[datetime]

@@ -1,9 +1,13 @@
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import delete, select
+from sqlalchemy.orm import undefer
+
 from app.core.pagination import PageParams
 from app.core.repository import TenantRepository
-from app.trabajos.models import ACTIVE_ESTADOS, Programacion, Trabajo
+from app.trabajos.models import ACTIVE_ESTADOS, Archivo, Programacion, Trabajo
 
 
 class TrabajoRepository(TenantRepository[Trabajo]):
@@ -34,3 +38,19 @@ class ProgramacionRepository(TenantRepository[Programacion]):
             self.select().where(Programacion.activo, Programacion.proxima_ejecucion <= now)
             .order_by(Programacion.proxima_ejecucion)
             .with_for_update(skip_locked=True))).all()
+
+
+class ArchivoRepository(TenantRepository[Archivo]):
+    model = Archivo
+
+    async def of_trabajo(self, trabajo_id: uuid.UUID, *, with_content: bool = False,
+                         ) -> Archivo | None:
+        statement = select(Archivo).where(Archivo.tenant_id == self.tenant_id,
+                                          Archivo.trabajo_id == trabajo_id)
+        if with_content:
+            statement = statement.options(undefer(Archivo.contenido))
+        return await self.session.scalar(statement)
+
+    async def delete_expired(self, now: datetime) -> None:
+        await self.session.execute(delete(Archivo).where(Archivo.tenant_id == self.tenant_id,
+                                                         Archivo.expira_at <= now))

@@ -1,11 +1,12 @@
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from app.auth.dependencies import AdminPrincipal, StaffPrincipal
 from app.core.dependencies import SessionDep, TenantIdDep
 from app.core.pagination import Page, PageParamsDep
 from app.trabajos import service
+from app.trabajos.exportaciones import MEDIA_TYPES
 from app.trabajos.models import TrabajoEstado
 from app.trabajos.schemas import TrabajoRead
 
@@ -24,6 +25,17 @@ async def list_trabajos(_: StaffPrincipal, session: SessionDep, tenant_id: Tenan
 async def get_trabajo(trabajo_id: uuid.UUID, _: StaffPrincipal, session: SessionDep,
                       tenant_id: TenantIdDep) -> TrabajoRead:
     return TrabajoRead.model_validate(await service.get(session, tenant_id, trabajo_id))
+
+
+@router.get("/{trabajo_id}/archivo", response_class=Response,
+            responses={200: {"content": {"text/csv": {}, MEDIA_TYPES["xlsx"]: {}},
+                             "description": "The file the job left"}},
+            summary="Download the file an export job left (while it is kept)")
+async def download_archivo(trabajo_id: uuid.UUID, _: StaffPrincipal, session: SessionDep,
+                           tenant_id: TenantIdDep) -> Response:
+    archivo = await service.archivo(session, tenant_id, trabajo_id)
+    return Response(archivo.contenido, media_type=archivo.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{archivo.nombre}"'})
 
 
 @router.post("/{trabajo_id}/cancelar", response_model=TrabajoRead,

@@ -7,7 +7,7 @@ request that rolls back never exists.
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -19,8 +19,8 @@ from app.core import clock
 from app.core.errors import Conflict, NotFound, invalid_fields
 from app.core.pagination import PageParams
 from app.core.tenant import TenantId
-from app.trabajos.models import Programacion, Trabajo, TrabajoEstado
-from app.trabajos.repository import ProgramacionRepository, TrabajoRepository
+from app.trabajos.models import Archivo, Programacion, Trabajo, TrabajoEstado
+from app.trabajos.repository import ArchivoRepository, ProgramacionRepository, TrabajoRepository
 
 
 class JobQueue(Protocol):
@@ -232,3 +232,25 @@ async def disparar_vencidas(session: AsyncSession, tenant_id: TenantId, queue: J
                                                    programacion.zona_horaria, now)
     await session.flush()
     return disparadas
+
+
+async def guardar_archivo(session: AsyncSession, tenant_id: TenantId, trabajo_id: uuid.UUID, *,
+                          nombre: str, media_type: str, filas: int, contenido: bytes,
+                          horas: int) -> Archivo:
+    """Keeps a job's file for `horas`; the tenant's expired files go as it is stored."""
+    archivos = ArchivoRepository(session, tenant_id)
+    now = clock.now()
+    await archivos.delete_expired(now)
+    return await archivos.add(Archivo(
+        trabajo_id=trabajo_id, nombre=nombre, media_type=media_type, filas=filas,
+        contenido=contenido, expira_at=now + timedelta(hours=horas), created_at=now))
+
+
+async def archivo(session: AsyncSession, tenant_id: TenantId, trabajo_id: uuid.UUID) -> Archivo:
+    """The file a job left, while it is kept."""
+    await get(session, tenant_id, trabajo_id)  # another tenant's job: 404
+    found = await ArchivoRepository(session, tenant_id).of_trabajo(trabajo_id,
+                                                                   with_content=True)
+    if found is None or found.expira_at <= clock.now():
+        raise NotFound("This job has no file to download (none, or it expired: export again).")
+    return found
