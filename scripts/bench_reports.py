@@ -165,7 +165,8 @@ def main() -> None:
         port = free_port()
         env = os.environ | {"DATABASE_URL": scratch.app_url, "ENVIRONMENT": "production",
                             "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING",
-                            "JOBS_IN_PROCESS": "false"}
+                            "JOBS_IN_PROCESS": "false",
+                            "EXPORT_JOB_ROWS": "100000000"}  # measure the streamed file
         with server([sys.executable, "-m", "app", "serve", "--port", str(port)], env,
                     port) as url:
             pid = int(subprocess.run(["pgrep", "-f", "--", f"serve --port {port}"],
