@@ -14,14 +14,13 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.exports import Formato, export_list
+from app.core.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Formato, export_list
 from app.core.tenant import TenantId
 from app.trabajos import service
 from app.trabajos.schemas import TrabajoRead
 
 TIPO_EXPORTACION = "exportacion"
-MEDIA_TYPES = {"csv": "text/csv; charset=utf-8",
-               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MEDIA_TYPES = {"csv": CSV_MEDIA_TYPE, "xlsx": XLSX_MEDIA_TYPE}
 
 
 @dataclass(frozen=True, slots=True)

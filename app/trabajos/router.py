@@ -28,7 +28,7 @@ async def get_trabajo(trabajo_id: uuid.UUID, _: StaffPrincipal, session: Session
 
 
 @router.get("/{trabajo_id}/archivo", response_class=Response,
-            responses={200: {"content": {"text/csv": {}, MEDIA_TYPES["xlsx"]: {}},
+            responses={200: {"content": {media: {} for media in MEDIA_TYPES.values()},
                              "description": "The file the job left"}},
             summary="Download the file an export job left (while it is kept)")
 async def download_archivo(trabajo_id: uuid.UUID, _: StaffPrincipal, session: SessionDep,
