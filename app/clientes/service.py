@@ -157,7 +157,7 @@ async def upload(session: AsyncSession, tenant_id: TenantId, content: bytes) -> 
     their numero_cuenta: every row valid, or a 422 with each bad row and nothing written.
     On an update, the columns the file has replace the account's (an empty cell clears an
     optional one); the columns it does not have are kept."""
-    raw_rows = read_table(content, CARGA_COLUMNS, optional=CARGA_OPTIONAL)
+    raw_rows = await read_table(content, CARGA_COLUMNS, optional=CARGA_OPTIONAL)
     header = set(raw_rows[0])
     if unknown := sorted(h for h in header - {*CARGA_COLUMNS, *CARGA_OPTIONAL} if h):
         raise UnprocessableEntity(f"Unknown column(s) in the header: {', '.join(unknown)}.")

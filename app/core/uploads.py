@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import anyio
 from fastapi import Request, UploadFile
 from pydantic import ValidationError
 
@@ -32,10 +33,16 @@ async def read_upload(request: Request, archivo: UploadFile) -> bytes:
     return content
 
 
-def read_table(content: bytes, columns: Sequence[str],
-               optional: Sequence[str] = ()) -> list[dict[str, str]]:
+async def read_table(content: bytes, columns: Sequence[str],
+                     optional: Sequence[str] = ()) -> list[dict[str, str]]:
     """The rows of a CSV (UTF-8, comma or semicolon) or XLSX file, each a dict of stripped
-    text by header name; the header must name every one of `columns`."""
+    text by header name; the header must name every one of `columns`. Parsed in a worker
+    thread: a file of tens of megabytes is CPU work the event loop must not wait on."""
+    return await anyio.to_thread.run_sync(_read_table, content, columns, optional)
+
+
+def _read_table(content: bytes, columns: Sequence[str],
+                optional: Sequence[str]) -> list[dict[str, str]]:
     rows, header = (_read_xlsx(content) if content.startswith(_XLSX_MAGIC)
                     else _read_csv(content))
     missing = [c for c in columns if c not in header]

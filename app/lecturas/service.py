@@ -122,7 +122,7 @@ async def correct(session: AsyncSession, tenant_id: TenantId, lectura_id: uuid.U
 
 async def upload(session: AsyncSession, tenant_id: TenantId, content: bytes) -> CargaResultado:
     """Validates every row first; any bad row means a 422 listing them and nothing written."""
-    raw_rows = read_table(content, CSV_COLUMNS, optional=("novedad",))
+    raw_rows = await read_table(content, CSV_COLUMNS, optional=("novedad",))
     carga = RowErrors()
     nuevas: list[dict[str, Any]] = []
     clientes = {c.numero_cuenta: c for c in await clientes_service.all_of(session, tenant_id)}

@@ -143,7 +143,7 @@ async def upload(session: AsyncSession, tenant_id: TenantId, content: bytes, *,
     bank) applied as `POST /api/pagos` would, with an idempotency key of the file and the
     row, so the same file loaded again records nothing twice. Every row valid, or a 422
     with each bad row and nothing written."""
-    raw_rows = read_table(content, CARGA_COLUMNS)
+    raw_rows = await read_table(content, CARGA_COLUMNS)
     file_key = hashlib.sha256(content).hexdigest()[:32]
     facturas = await facturas_service.ids_by_referencia(
         session, tenant_id, [r.get("referencia") or "" for r in raw_rows])
