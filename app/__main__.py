@@ -124,7 +124,7 @@ def bill(args: argparse.Namespace) -> None:
 def worker(args: argparse.Namespace) -> None:
     """Takes jobs from the queue in PostgreSQL until stopped (SIGINT or SIGTERM: the jobs it
     is running finish first)."""
-    from app import jobs  # noqa: F401  (registers every job handler)
+    from app import jobs  # registers every job handler
     from app.core.logging import configure_logging
     from app.pdf.renderer import PdfRenderer
     from app.trabajos.queue import worker_app
@@ -141,14 +141,17 @@ def worker(args: argparse.Namespace) -> None:
                                           pool_size=max(2, args.concurrency)))
         stalled = settings.job_stalled_seconds
         renderer = PdfRenderer(settings.pdf_workers)
+        mailer, incidentes = jobs.operaciones(database, settings)
         app = worker_app(database, settings.database_url, attempts=settings.job_attempts,
-                         stalled_seconds=stalled, recursos={"pdf_renderer": renderer})
+                         stalled_seconds=stalled,
+                         recursos=jobs.recursos(settings, renderer, mailer, incidentes))
         try:
             async with app.open_async():
                 await app.run_worker_async(
                     queues=queues, concurrency=args.concurrency, name=args.name,
                     update_heartbeat_interval=stalled / 3, stalled_worker_timeout=stalled)
         finally:
+            await incidentes.idle()
             renderer.close()
             await database.dispose()
 

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from app import jobs  # noqa: F401  (registers every job handler)
+from app import jobs  # registers every job handler
 from app.auth.router import router as auth_router
 from app.auth.throttle import LoginThrottle
 from app.clientes.router import router as clientes_router
@@ -23,6 +23,9 @@ from app.facturacion.router import router as facturacion_router
 from app.facturas.router import router as facturas_router
 from app.health.router import router as health_router
 from app.lecturas.router import router as lecturas_router
+from app.operaciones import auditoria  # noqa: F401  (the audit log's unit-of-work hooks)
+from app.operaciones.router import metrics_router
+from app.operaciones.router import router as operaciones_router
 from app.pagos.router import router as pagos_router
 from app.pdf.renderer import PdfRenderer
 from app.pdf.router import router as pdf_router
@@ -72,14 +75,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             # request.
             gc.collect()
             gc.freeze()
-        programador = None
-        if in_process is not None and settings.environment != "test":
-            programador = asyncio.create_task(in_process.programador())
+        tareas = []
+        if settings.environment != "test":
+            tareas.append(asyncio.create_task(incidentes.periodicamente()))
+            if in_process is not None:
+                tareas.append(asyncio.create_task(in_process.programador()))
         yield
-        if programador is not None:
-            programador.cancel()
+        for tarea in tareas:
+            tarea.cancel()
         if in_process is not None:
             await in_process.idle()  # jobs started here end before their database closes
+        await incidentes.idle()
         if owns_renderer:
             pdf_renderer.close()
         await database.dispose()
@@ -89,7 +95,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     app.state.pdf_renderer = pdf_renderer
-    in_process = (InProcessQueue(database, {"pdf_renderer": pdf_renderer})
+    mailer, incidentes = jobs.operaciones(database, settings)
+    app.state.mailer = mailer
+    app.state.incidentes = incidentes
+    in_process = (InProcessQueue(database, jobs.recursos(settings, pdf_renderer, mailer,
+                                                         incidentes))
                   if settings.runs_jobs_in_process else None)
     app.state.job_queue = in_process or WorkerQueue()
     app.state.tenant_directory = TenantDirectory(database, settings.tenant_cache_ttl_seconds)
@@ -103,7 +113,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for router in (facturas_router, pdf_router, estado_cuenta_router, clientes_router,
                    auth_router, pagos_router, pqrs_router, health_router, tenancy_router,
                    marca_router, users_router, tarifas_router, lecturas_router,
-                   facturacion_router, trabajos_router, reportes_router):
+                   facturacion_router, trabajos_router, reportes_router, operaciones_router,
+                   metrics_router):
         app.include_router(router)
 
     # Added innermost first: a request meets RequestContext, BodySizeLimit, CORS, Tenancy.
@@ -116,5 +127,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes,
                        upload_paths=dict.fromkeys(UPLOAD_PATHS, settings.max_upload_bytes))
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, incidents=incidentes)
     return app

@@ -11,6 +11,8 @@ from app.core.models import Base
 from app.facturacion import models as facturacion_models  # noqa: F401
 from app.facturas import models as facturas_models  # noqa: F401
 from app.lecturas import models as lecturas_models  # noqa: F401
+from app.notificaciones import models as notificaciones_models  # noqa: F401
+from app.operaciones import models as operaciones_models  # noqa: F401
 from app.pagos import models as pagos_models  # noqa: F401
 from app.pdf import models as pdf_models  # noqa: F401
 from app.pqrs import models as pqrs_models  # noqa: F401

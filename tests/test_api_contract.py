@@ -169,6 +169,8 @@ BUSINESS_RULES: dict[str, str] = {
     "GET /api/reportes/pqrs": "hasta not before desde, at most 366 days after it",
     "GET /api/reportes/cartera": "the cut may not be in the future",
     "GET /api/reportes/sui/pqrs": "hasta not before desde, at most 366 days after it",
+    "PATCH /api/reportes/diario/config": "an active daily report needs a recipient",
+    "POST /api/reportes/diario/enviar": "the recipients are set first",
 }
 
 

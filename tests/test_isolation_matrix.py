@@ -8,16 +8,19 @@ module rolls back at its end; each test runs in a savepoint of it that is rolled
 the test, so a test sees exactly that world and leaves nothing behind.
 """
 
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.core.db import Database
 from app.core.tenant import TenantId
 from app.main import create_app
+from app.operaciones.models import Auditoria
 from app.trabajos import service as trabajos_service
 from app.users.models import Role
 from tests.billing_helpers import bill, invoices, record, setup_billing
@@ -156,6 +159,15 @@ ENDPOINTS = [
     Endpoint("GET", "/api/pagos/{pago_id}", STAFF, check="/api/pagos/{pago_id}"),
     Endpoint("POST", "/api/pagos/{pago_id}/reversar", ADMIN, {"motivo": "prueba de acceso"},
              check="/api/pagos/{pago_id}"),
+    Endpoint("GET", "/api/reportes/diario", ADMIN),
+    Endpoint("GET", "/api/reportes/diario/config", ADMIN),
+    Endpoint("PATCH", "/api/reportes/diario/config", ADMIN,
+             {"destinatarios": ["gerencia@a.co"], "hora": 6, "activo": True}),
+    Endpoint("POST", "/api/reportes/diario/enviar", ADMIN),
+    Endpoint("GET", "/api/reportes/diario/envios", ADMIN),
+    Endpoint("GET", "/api/auditoria", USER_MANAGERS),
+    Endpoint("GET", "/api/incidentes", SUPERADMIN),
+    Endpoint("POST", "/api/incidentes/{incidente_id}/resolver", SUPERADMIN),
 ]
 PUBLIC_ENDPOINTS = {("POST", "/api/auth/login")}
 
@@ -195,7 +207,8 @@ async def _build_ids(client: httpx.AsyncClient, tenant_a: TenantWorld) -> dict[s
             "user_id": str(tenant_a.users[Role.operador].id), "slug": tenant_a.slug,
             "tarifa_id": tarifa["id"], "lectura_id": lectura.json()["id"],
             "periodo": "2026-10", "factura_id": factura["id"], "pago_id": pago.json()["id"],
-            "pqr_id": pqr.json()["id"], "codigo": causal.json()["codigo"]}
+            "pqr_id": pqr.json()["id"], "codigo": causal.json()["codigo"],
+            "incidente_id": str(uuid.uuid4())}
 
 
 @pytest.fixture(scope="module")
@@ -302,3 +315,52 @@ def test_every_api_route_is_in_the_matrix(app):
     assert len(routes) > len(PUBLIC_ENDPOINTS)
     covered = {(e.method, e.path) for e in ENDPOINTS}
     assert routes - covered - PUBLIC_ENDPOINTS == set()
+
+
+
+# Changes the matrix's bodies do not make (its world refuses them); each is refused whole.
+REFUSED_IN_THIS_WORLD = {
+    ("POST", "/api/auth/password"): "the matrix's current password is wrong",
+    ("POST", "/api/lecturas/carga"): "no file", ("POST", "/api/clientes/carga"): "no file",
+    ("POST", "/api/pagos/carga"): "no file", ("PUT", "/api/marca/logo"): "no file",
+    ("DELETE", "/api/clientes/{cliente_id}"): "the account has history",
+    ("POST", "/api/tarifas"): "overlaps the open tariff",
+    ("PATCH", "/api/lecturas/{lectura_id}"): "its period is billed",
+    ("POST", "/api/facturas/{factura_id}/anular"): "it has a payment",
+    ("POST", "/api/pqrs/{pqr_id}/responder"): "the PQR is not in progress",
+    ("POST", "/api/pqrs/{pqr_id}/cerrar"): "the PQR is not answered",
+    ("POST", "/api/pqrs/{pqr_id}/notificacion"): "the PQR is not answered",
+    ("POST", "/api/pqrs/{pqr_id}/recurso"): "the PQR is not answered",
+    ("POST", "/api/reportes/diario/enviar"): "no recipients set",
+}
+
+
+async def test_every_change_by_a_user_leaves_its_audit_rows(app, client, connection, database,
+                                                            tenant_a, ids):
+    """Each state-changing route, called by a tenant role that may: when it succeeds, audit
+    rows of that request name the caller, its role and the route (and no password hash);
+    when it is refused, none."""
+    succeeded = set()
+    for endpoint in (e for e in ENDPOINTS if e.method != "GET" and e.allowed - SUPERADMIN):
+        role = min(endpoint.allowed - SUPERADMIN)
+        savepoint = await connection.begin_nested()
+        try:
+            response = await call(client, endpoint, ids, tenant_a.headers(role))
+            await app.state.job_queue.idle()
+            async with database.session(TenantId(tenant_a.slug)) as session:
+                rows = (await session.scalars(select(Auditoria).where(
+                    Auditoria.request_id == response.headers["x-request-id"]))).all()
+        finally:
+            await savepoint.rollback()
+        route = f"{endpoint.method} {endpoint.path}"
+        if response.status_code >= 300:
+            assert 400 <= response.status_code < 500 and rows == [], route
+            continue
+        succeeded.add((endpoint.method, endpoint.path))
+        assert {(r.actor_id, r.actor_rol, r.ruta) for r in rows} == {
+            (tenant_a.users[role].id, role, route)}, route
+        for row in rows:
+            assert "password_hash" not in (row.antes or {}) | (row.despues or {})
+    changes = {(e.method, e.path) for e in ENDPOINTS if e.method != "GET"
+               and e.allowed - SUPERADMIN}
+    assert succeeded == changes - REFUSED_IN_THIS_WORLD.keys()

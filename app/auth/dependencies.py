@@ -7,7 +7,8 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from app.auth.principal import Principal
-from app.core.dependencies import SessionDep, get_settings_dep, get_tenant_id
+from app.core.audit import Actor, bind_actor
+from app.core.dependencies import READ_METHODS, SessionDep, get_settings_dep, get_tenant_id
 from app.core.errors import Forbidden, Unauthorized
 from app.core.security import InvalidToken, read_access_token
 from app.users import service as users_service
@@ -34,6 +35,13 @@ async def get_current_principal(
     if principal is None:
         raise Unauthorized("The account is inactive or no longer exists.")
     request.state.user_id = str(principal.user_id)
+    if request.method not in READ_METHODS:
+        route = request.scope.get("route")
+        bind_actor(session, Actor(
+            user_id=principal.user_id, role=principal.role,
+            accion=getattr(route, "name", None) or request.url.path,
+            ruta=f"{request.method} {getattr(route, 'path', request.url.path)}",
+            request_id=getattr(request.state, "request_id", None)))
     return principal
 
 
@@ -56,5 +64,8 @@ STAFF_ROLES = (Role.admin, Role.operador)
 
 AdminPrincipal = Annotated[Principal, Depends(require_roles(Role.admin))]
 StaffPrincipal = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]
+# A tenant's administrator, or the platform's (in the public tenant): users, the audit log.
+AdminOrSuperadminPrincipal = Annotated[Principal, Depends(require_roles(Role.admin,
+                                                                        Role.superadmin))]
 SuperadminPrincipal = Annotated[Principal, Depends(require_roles(Role.superadmin))]
 ClientePrincipal = Annotated[Principal, Depends(require_roles(Role.cliente))]

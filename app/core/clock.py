@@ -23,3 +23,8 @@ def local_date(timezone: str, moment: datetime | None = None) -> date:
 def timestamp() -> float:
     """Seconds since the epoch, for counters that keep time that way (rate limits, JWT)."""
     return now().timestamp()
+
+
+def start_of_day(timezone: str, day: date) -> datetime:
+    """The instant `day` begins in `timezone`, in UTC."""
+    return datetime.combine(day, datetime.min.time(), ZoneInfo(timezone)).astimezone(UTC)

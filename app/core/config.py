@@ -47,13 +47,35 @@ class Settings(BaseSettings):
     login_failures_per_address: str = "30/5 minutes"
     rate_limit_storage_uri: str = "async+memory://"
 
+    # E-mail. No SMTP_HOST: every message is written to MAIL_OUTBOX_DIR as an .eml file.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    mail_from: str = "Cunservicios <no-responder@cunservicios.local>"
+    mail_outbox_dir: str = "./outbox"
+    # A send that fails is tried again this many times in all, waiting this long, then twice
+    # that, and so on, before it ends fallido.
+    mail_attempts: int = Field(default=4, ge=1, le=10)
+    mail_retry_seconds: float = Field(default=30.0, ge=0)
+
+    # Incidents: the platform operators notified by e-mail, at most once per incident per
+    # window; repeats within the window are counted on the incident.
+    alert_emails: Annotated[list[str], NoDecode] = []
+    incident_window_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+
+    # /metrics answers only with `Authorization: Bearer <METRICS_TOKEN>`; unset, it is off.
+    metrics_token: str | None = None
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
         """`warning` (uvicorn's spelling) and `WARNING` (logging's) are the same level."""
         return value.strip().upper() if isinstance(value, str) else value
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "alert_emails", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import StaticPool
 
+from app.core import metrics
 from app.core.tenant import TenantId, bind_tenant
 
 # A pooled connection idle longer than this is pinged before it is handed out.
@@ -38,10 +39,21 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, echo
         _configure_sqlite(engine)
     else:
         _ping_idle_connections(engine, ping_after_idle)
+    _count_connections_in_use(engine)  # after the ping: a connection that fails it is not out
     return engine
 
 
 _LAST_CHECKIN = "last_checkin"
+
+
+def _count_connections_in_use(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _out(_dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        metrics.DB_POOL_IN_USE.inc()
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _in(_dbapi_connection: Any, _record: Any) -> None:
+        metrics.DB_POOL_IN_USE.dec()
 
 
 def _ping_idle_connections(engine: AsyncEngine, idle_seconds: float) -> None:
@@ -84,7 +96,15 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(
+            "BEGIN " + connection.get_execution_options().get(_SQLITE_BEGIN, ""))
+
+
+# SQLite: a unit of work that will write begins IMMEDIATE, taking the write lock first (it
+# waits its turn). One that read first and then tried to write, after another connection
+# wrote, would fail at once ("database is locked"): its snapshot is stale.
+_SQLITE_BEGIN = "sqlite_begin"
+_WRITER_OPTIONS = {_SQLITE_BEGIN: "IMMEDIATE"}
 
 
 def libpq_url(database_url: str) -> str:
@@ -119,9 +139,13 @@ class Database:
         return self.bind.dialect.name
 
     @asynccontextmanager
-    async def session(self, tenant_id: TenantId | None = None) -> AsyncIterator[AsyncSession]:
-        """A unit of work: commits when the block succeeds, rolls back when it raises."""
-        session = self.session_factory()
+    async def session(self, tenant_id: TenantId | None = None, *,
+                      writes: bool = True) -> AsyncIterator[AsyncSession]:
+        """A unit of work: commits when the block succeeds, rolls back when it raises.
+        `writes=False`: it only reads (on SQLite it then leaves the write lock to others)."""
+        session = self.session_factory(
+            execution_options=_WRITER_OPTIONS if writes and self.dialect_name == "sqlite"
+            else None)
         if tenant_id is not None:
             bind_tenant(session, tenant_id)
         try:
@@ -136,7 +160,7 @@ class Database:
 
     async def ping(self) -> None:
         """One round trip to the database; raises when it does not answer."""
-        async with self.session() as session:
+        async with self.session(writes=False) as session:
             await session.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:

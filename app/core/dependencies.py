@@ -38,6 +38,9 @@ TenantDep = Annotated[ResolvedTenant, Depends(get_tenant)]
 TenantIdDep = Annotated[TenantId, Depends(get_tenant_id)]
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work, bound to its tenant.
 
@@ -46,7 +49,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     database and the tenant from the request rather than through sub-dependencies: every
     route takes it, and each dependency level costs the request path.)
     """
-    async with (await get_database(request)).session(await get_tenant_id(request)) as session:
+    async with (await get_database(request)).session(
+            await get_tenant_id(request), writes=request.method not in READ_METHODS) as session:
         yield session
 
 

@@ -13,6 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.types import Send
 
+from app.core.incidents import IncidentSink, Ocurrencia, Severidad, TipoIncidente
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://cunservicios.co/problems/"
 
@@ -101,9 +103,9 @@ def problem_response(status: int, detail: str, *, headers: dict[str, str] | None
 
 
 async def send_problem(send: Send, status: int, detail: str, *, type_slug: str,
-                       headers: dict[str, str] | None = None) -> None:
+                       headers: dict[str, str] | None = None, **extensions: Any) -> None:
     """Answer from a pure ASGI middleware, before any route runs."""
-    body = json.dumps(problem_body(status, detail, type_slug=type_slug)).encode()
+    body = json.dumps(problem_body(status, detail, type_slug=type_slug, **extensions)).encode()
     raw_headers = [
         (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
         (b"content-length", str(len(body)).encode()),
@@ -202,12 +204,21 @@ def is_database_unavailable(exc: BaseException) -> bool:
     )
 
 
-async def _database_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+async def _database_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """A database that stops answering mid-request: 503, and an incident."""
     if not is_database_unavailable(exc):
         raise exc
     logger.error("database unavailable: %s", getattr(exc, "orig", exc))
+    incidents: IncidentSink | None = getattr(request.app.state, "incidentes", None)
+    request_id = getattr(request.state, "request_id", None)
+    if incidents is not None:
+        route = getattr(request.scope.get("route"), "path", None) or request.url.path
+        incidents.reportar(Ocurrencia(
+            TipoIncidente.base_de_datos, Severidad.critica, type(exc).__name__,
+            "The database did not answer; requests are refused with 503 until it does.",
+            request_id=request_id, ruta=f"{request.method} {route}"))
     return problem_response(503, DATABASE_UNAVAILABLE, type_slug="service-unavailable",
-                            headers={"Retry-After": "5"})
+                            headers={"Retry-After": "5"}, request_id=request_id)
 
 
 def install_error_handlers(app: FastAPI) -> None:

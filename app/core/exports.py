@@ -132,6 +132,18 @@ def write_xlsx(path: str, sheets: Sequence[Sheet]) -> None:
         workbook.close()
 
 
+def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
+    """A small workbook as bytes (an e-mail's attachment); run it in a worker thread."""
+    handle, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    try:
+        write_xlsx(path, sheets)
+        with open(path, "rb") as workbook:
+            return workbook.read()
+    finally:
+        os.unlink(path)
+
+
 def _formats(workbook: Any) -> dict[str, Any]:
     return {"money": workbook.add_format({"num_format": "#,##0.00"}),
             "number": workbook.add_format({"num_format": "0.####"}),
@@ -235,7 +247,7 @@ async def _csv_export(database: Database, tenant_id: TenantId, columns: Sequence
     buffer, writer = _csv_writer()
     buffer.write("\ufeff")
     writer.writerow([c.title for c in columns])
-    async with database.session(tenant_id) as session:
+    async with database.session(tenant_id, writes=False) as session:
         async for row in rows(session):
             writer.writerow([_text(row.get(c.key)) for c in columns])
             if buffer.tell() >= _CHUNK:
@@ -259,7 +271,7 @@ async def _xlsx_export(path: str, database: Database, tenant_id: TenantId, title
                     _write_cell(worksheet, first_row + offset, col, row.get(column.key),
                                 column, formats.get(column.kind))
 
-        async with database.session(tenant_id) as session:
+        async with database.session(tenant_id, writes=False) as session:
             async for row in rows(session):
                 batch.append(row)
                 if len(batch) >= XLSX_BATCH:

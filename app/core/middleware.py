@@ -8,7 +8,9 @@ import uuid
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core import metrics
 from app.core.errors import DATABASE_UNAVAILABLE, is_database_unavailable, send_problem
+from app.core.incidents import IncidentSink, Ocurrencia, Severidad, TipoIncidente
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -17,12 +19,20 @@ access_logger = logging.getLogger("app.access")
 error_logger = logging.getLogger("app.errors")
 
 
+def route_of(scope: Scope) -> str:
+    """The route template the request matched (few values: a label, an incident's place)."""
+    route = scope.get("route")
+    return f"{scope['method']} {getattr(route, 'path', None) or 'unmatched'}"
+
+
 class RequestContextMiddleware:
     """Gives every request an id (the caller's, when well-formed), echoes it in the response,
-    logs one line per request, and turns an unhandled exception into a bare 500 problem."""
+    logs one line and moves the metrics per request, and turns an unhandled exception into a
+    500 problem (a database that does not answer into a 503) that is also an incident."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, incidents: IncidentSink | None = None) -> None:
         self.app = app
+        self.incidents = incidents
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -35,6 +45,7 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
         response_started = False
+        metrics.HTTP_IN_FLIGHT.inc()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, response_started
@@ -52,15 +63,23 @@ class RequestContextMiddleware:
                 status = 503
                 error_logger.error("database unavailable", extra={"request_id": request_id})
                 detail, type_slug = DATABASE_UNAVAILABLE, "service-unavailable"
+                headers = {REQUEST_ID_HEADER: request_id, "Retry-After": "5"}
             else:
                 error_logger.exception("unhandled error", extra={"request_id": request_id})
                 detail = (f"An unexpected error occurred; it has been logged with request id "
                           f"{request_id}.")
                 type_slug = "internal-error"
+                headers = {REQUEST_ID_HEADER: request_id}
+            self._report(scope, request_id, exc)
             if not response_started:
                 await send_problem(send, status, detail, type_slug=type_slug,
-                                   headers={REQUEST_ID_HEADER: request_id})
+                                   headers=headers, request_id=request_id)
         finally:
+            metrics.HTTP_IN_FLIGHT.dec()
+            route = route_of(scope)
+            elapsed = time.perf_counter() - started
+            metrics.HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
+            metrics.HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
             tenant = state.get("tenant")
             access_logger.info("request", extra={
                 "request_id": request_id,
@@ -69,8 +88,26 @@ class RequestContextMiddleware:
                 "method": scope["method"],
                 "path": scope["path"],
                 "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "duration_ms": round(elapsed * 1000, 2),
             })
+
+    def _report(self, scope: Scope, request_id: str, exc: Exception) -> None:
+        if self.incidents is None:
+            return
+        tenant = scope["state"].get("tenant")
+        route = route_of(scope)
+        if is_database_unavailable(exc):
+            ocurrencia = Ocurrencia(
+                TipoIncidente.base_de_datos, Severidad.critica, type(exc).__name__,
+                "The database did not answer; requests are refused with 503 until it does.",
+                request_id=request_id, ruta=route)
+        else:
+            ocurrencia = Ocurrencia(
+                TipoIncidente.error_interno, Severidad.error, type(exc).__name__,
+                f"Unhandled {type(exc).__name__} answering {route}.",
+                tenant_id=tenant.id if tenant is not None else None,
+                request_id=request_id, ruta=route)
+        self.incidents.reportar(ocurrencia)
 
 
 class BodySizeLimitMiddleware:

@@ -27,6 +27,46 @@ def enable_tenant_rls_sql(table: str) -> list[str]:
     ]
 
 
+PLATFORM_PREDICATE = "current_setting('app.tenant_id', true) = 'public'"
+
+
+def enable_platform_rls_sql(table: str) -> list[str]:
+    """A platform table (incidents): only transactions of the `public` tenant, the platform
+    operators', see or write its rows; no tenant's transaction ever does."""
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY {POLICY_NAME} ON {table} "
+        f"USING ({PLATFORM_PREDICATE}) WITH CHECK ({PLATFORM_PREDICATE})",
+    ]
+
+
+# Tables the service may add to and read, never change: the audit log.
+APPEND_ONLY_TABLES = ("auditoria",)
+
+
+def append_only_sql(table: str) -> str:
+    """Takes UPDATE, DELETE and TRUNCATE on `table` from every role but its owner (the
+    service role got them by default privileges). `table` is one of APPEND_ONLY_TABLES."""
+    if table not in APPEND_ONLY_TABLES:
+        raise ValueError(f"{table!r} is not an append-only table")
+    return f"""
+        DO $$
+        DECLARE grantee_name text;
+        BEGIN
+            REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM PUBLIC;
+            FOR grantee_name IN
+                SELECT DISTINCT grantee FROM information_schema.role_table_grants
+                WHERE table_schema = 'public' AND table_name = '{table}'
+                  AND privilege_type IN ('UPDATE', 'DELETE', 'TRUNCATE')
+                  AND grantee NOT IN ('PUBLIC', current_user)
+            LOOP
+                EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM %I',
+                               grantee_name);
+            END LOOP;
+        END $$"""  # noqa: S608 - a table name from the constant above
+
+
 def disable_tenant_rls_sql(table: str) -> list[str]:
     return [
         f"DROP POLICY IF EXISTS {POLICY_NAME} ON {table}",
@@ -84,3 +124,8 @@ def provision_roles(admin_dsn: str, database: str, *, owner: str, app_role: str,
         ):
             admin.execute(sql.SQL(statement).format(owner=owner_id, app=app_id,
                                                     db=sql.Identifier(database)))
+        for table in APPEND_ONLY_TABLES:  # the grant on all tables above gave them back
+            found = admin.execute("SELECT to_regclass(%s)", (f"public.{table}",)).fetchone()
+            if found is not None and found[0] is not None:
+                admin.execute(sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON {} FROM {}").format(
+                    sql.Identifier(table), app_id))

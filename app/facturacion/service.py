@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clientes.models import Uso
-from app.core import clock
+from app.core import clock, metrics
 from app.core.db import is_postgres
 from app.core.errors import Conflict, NotFound, UnprocessableEntity, invalid_fields
 from app.core.pagination import PageParams
@@ -138,6 +138,7 @@ async def run(session: AsyncSession, tenant_id: TenantId, periodo: str,
         period.facturado_at = params.now
         await periodos.flush()
     await reportes_service.periodo_facturado(session, tenant_id, periodo)
+    metrics.count_on_commit(session, metrics.INVOICES_ISSUED, totals.facturas)
     return ResumenFacturacion(
         periodo=periodo, facturas_emitidas=totals.facturas, total_facturado=totals.total,
         lecturas_estimadas=totals.estimadas, ya_facturadas=ya_facturadas,

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import clock
+from app.core import clock, metrics
 from app.core.errors import AppError, Conflict, NotFound, invalid_fields
 from app.core.pagination import PageParams
 from app.core.tenant import TenantId
@@ -82,6 +82,7 @@ async def record(session: AsyncSession, tenant_id: TenantId, data: PagoCreate, *
     factura.settle_estado()
     await reportes_service.pago_aplicado(session, tenant_id, factura.periodo, data.valor)
     await pagos.flush()
+    metrics.count_on_commit(session, metrics.PAYMENTS_RECORDED)
     return pago, True
 
 

@@ -15,6 +15,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from app.core.dates import add_months
+from app.core.formato import fecha, miles, pesos
 from app.pdf.documento import ConsumoPeriodo, FacturaDocumento, Linea
 from app.pdf.plantilla import TEMPLATES
 
@@ -33,21 +34,6 @@ CONCEPTOS = {
 }
 BAR_MEASURED, BAR_ESTIMATED = "#4a7fb0", "#b7cde2"
 CLAIM_MONTHS = 5  # Ley 142 art. 154: no claim on an invoice more than five months old
-
-
-def pesos(value: Decimal) -> str:
-    """Colombian notation: `$ 44.979,40`."""
-    sign = "-" if value < 0 else ""
-    grouped = f"{abs(value):,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
-    return f"{sign}$ {grouped}"
-
-
-def miles(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
-
-
-def fecha(value: date) -> str:
-    return value.strftime("%d/%m/%Y")
 
 
 def fecha_larga(value: date) -> str:

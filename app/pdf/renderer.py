@@ -7,10 +7,12 @@ invoice after invoice. The pool starts at the first render.
 import asyncio
 import logging
 import multiprocessing
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from app.core import metrics
 from app.core.errors import ServiceUnavailable
 from app.pdf import render
 from app.pdf.documento import FacturaDocumento
@@ -40,6 +42,7 @@ class PdfRenderer:
     async def render_many(self, documentos: Sequence[FacturaDocumento]) -> list[bytes]:
         loop = asyncio.get_running_loop()
         pool = self._executor()
+        started = time.perf_counter()
         try:
             pdfs = await asyncio.gather(
                 *(loop.run_in_executor(pool, render.render_pdf, d) for d in documentos))
@@ -49,6 +52,10 @@ class PdfRenderer:
             raise ServiceUnavailable("PDF rendering is unavailable; try again shortly.",
                                      headers={"Retry-After": "5"}) from error
         self.renders += len(documentos)
+        metrics.PDFS_RENDERED.inc(len(documentos))
+        each = (time.perf_counter() - started) / max(len(documentos), 1)
+        for _ in documentos:
+            metrics.PDF_RENDER_SECONDS.observe(each)
         return pdfs
 
     def close(self) -> None:

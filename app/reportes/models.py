@@ -1,10 +1,20 @@
 """What the dashboard reads on every request, kept current by the writes that change it, so
-a tenant of a million accounts is not scanned per request."""
+a tenant of a million accounts is not scanned per request; and the daily report's settings."""
 
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKeyConstraint,
+    SmallInteger,
+    String,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import MONEY, Base, TenantScoped
@@ -46,3 +56,20 @@ class ResumenCartera(TenantScoped, Base):
     mas_de_180: Mapped[Decimal] = mapped_column(MONEY)
     total: Mapped[Decimal] = mapped_column(MONEY)
     calculado_at: Mapped[datetime]
+
+
+class ReporteDiarioConfig(TenantScoped, Base):
+    """Who gets the daily report, at what local hour, and whether it is sent; its schedule
+    is a `programaciones` row this keeps in step."""
+
+    __tablename__ = "reporte_diario_config"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "programacion_id"],
+                             ["programaciones.tenant_id", "programaciones.id"]),
+    )
+
+    destinatarios: Mapped[list[str]] = mapped_column(JSON)
+    hora: Mapped[int] = mapped_column(SmallInteger)
+    activo: Mapped[bool] = mapped_column(Boolean)
+    programacion_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    updated_at: Mapped[datetime]

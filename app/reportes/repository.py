@@ -34,7 +34,7 @@ from app.core.repository import ScopedRepository
 from app.facturas.models import Concepto, Factura, FacturaEstado, FacturaLinea, NotaCredito
 from app.pagos.models import Pago, PagoEstado
 from app.pqrs.models import Estado, Pqr, PqrCausal
-from app.reportes.models import ResumenCartera, ResumenPeriodo
+from app.reportes.models import ReporteDiarioConfig, ResumenCartera, ResumenPeriodo
 
 ZERO = literal(0, MONEY)
 ABIERTAS = (Estado.radicada.value, Estado.en_tramite.value)
@@ -502,3 +502,34 @@ class ReportesRepository(ScopedRepository):
                    _sum_if(Pqr.fecha_vencimiento < today, 1).label("vencidas"),
                    _sum_if(Pqr.fecha_vencimiento == today, 1).label("vencen_hoy"))
             .where(Pqr.tenant_id == self.tenant_id, Pqr.estado.in_(ABIERTAS)))).one()
+
+    async def dia(self, fecha: date, inicio: datetime, fin: datetime) -> dict[str, Any]:
+        """A day's movement: invoices issued in [inicio, fin) (not voided), payments dated
+        `fecha` (not reversed), PQRs filed and answered that day."""
+        facturas = (await self.session.execute(
+            select(func.count().label("facturas"),
+                   func.coalesce(func.sum(Factura.total), 0).label("facturado"))
+            .where(Factura.tenant_id == self.tenant_id, Factura.created_at >= inicio,
+                   Factura.created_at < fin,
+                   Factura.estado != FacturaEstado.anulada.value))).one()
+        pagos = (await self.session.execute(
+            select(func.count().label("pagos"),
+                   func.coalesce(func.sum(Pago.valor), 0).label("recaudado"))
+            .where(Pago.tenant_id == self.tenant_id, Pago.fecha == fecha,
+                   Pago.estado == PagoEstado.aplicado.value))).one()
+        pqrs = (await self.session.execute(
+            select(_sum_if(Pqr.fecha_radicacion == fecha, 1).label("radicadas"),
+                   _sum_if(Pqr.fecha_respuesta == fecha, 1).label("respondidas"))
+            .where(Pqr.tenant_id == self.tenant_id,
+                   or_(Pqr.fecha_radicacion == fecha, Pqr.fecha_respuesta == fecha)))).one()
+        return {"facturas": facturas.facturas, "facturado": facturas.facturado,
+                "pagos": pagos.pagos, "recaudado": pagos.recaudado,
+                "pqrs_radicadas": pqrs.radicadas or 0, "pqrs_respondidas": pqrs.respondidas or 0}
+
+    async def diario_config(self) -> ReporteDiarioConfig | None:
+        return await self.session.get(ReporteDiarioConfig, self.tenant_id)
+
+    async def guardar_diario_config(self, config: ReporteDiarioConfig) -> None:
+        config.tenant_id = self.tenant_id
+        self.session.add(config)
+        await self.session.flush()

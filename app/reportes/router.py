@@ -4,7 +4,7 @@ holds the report's main table and its totals; the XLSX a sheet per table)."""
 from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
@@ -22,20 +22,26 @@ from app.core.exports import (
     rows_of,
     xlsx_response,
 )
+from app.core.pagination import Page, PageParamsDep
 from app.core.schemas import IsoDate
 from app.lecturas.models import PERIODO_PATTERN
-from app.reportes import service
+from app.notificaciones.models import EnvioEstado
+from app.notificaciones.schemas import EnvioRead
+from app.reportes import diario, service
 from app.reportes.schemas import (
     CarteraCuenta,
     CarteraGrupo,
     ConsumoFila,
     Desviacion,
+    DiarioConfigRead,
+    DiarioConfigUpdate,
     FacturacionFila,
     PqrsFila,
     RecaudoDia,
     RecaudoPeriodo,
     ReporteCartera,
     ReporteConsumos,
+    ReporteDiario,
     ReporteFacturacion,
     ReportePqrs,
     ReporteRecaudo,
@@ -70,6 +76,46 @@ async def _file(formato: Formato, filename: str, sheets: Sequence[Sheet]) -> Res
 async def tablero(_: AdminPrincipal, session: SessionDep, tenant: TenantDep,
                   queue: JobQueueDep) -> Tablero:
     return await service.tablero(session, tenant, queue)
+
+
+@router.get("/diario", response_model=ReporteDiario,
+            summary="The daily report's figures (what the e-mail carries), as of now")
+async def reporte_diario(_: AdminPrincipal, session: SessionDep, tenant: TenantDep,
+                         fecha: IsoDate | None = None) -> ReporteDiario:
+    """`fecha` is the day reported (default: yesterday, as the e-mail); the arrears and the
+    PQRs are as of now."""
+    return await diario.datos(session, tenant, fecha or diario.ayer(tenant))
+
+
+@router.get("/diario/config", response_model=DiarioConfigRead)
+async def diario_config(_: AdminPrincipal, session: SessionDep,
+                        tenant: TenantDep) -> DiarioConfigRead:
+    return await diario.config(session, tenant)
+
+
+@router.patch("/diario/config", response_model=DiarioConfigRead)
+async def configure_diario(body: DiarioConfigUpdate, _: AdminPrincipal, session: SessionDep,
+                           tenant: TenantDep) -> DiarioConfigRead:
+    """Recipients, the local hour (0–23) and on/off of the daily report e-mail."""
+    return await diario.configurar(session, tenant, body)
+
+
+@router.post("/diario/enviar", response_model=EnvioRead, status_code=status.HTTP_202_ACCEPTED)
+async def send_diario(principal: AdminPrincipal, session: SessionDep, tenant: TenantDep,
+                      queue: JobQueueDep) -> EnvioRead:
+    """Sends the daily report now to its recipients: the envío, which a job sends (and
+    retries); follow it at /api/reportes/diario/envios."""
+    return EnvioRead.model_validate(await diario.solicitar_envio(
+        session, tenant, queue, solicitado_por=principal.user_id))
+
+
+@router.get("/diario/envios", response_model=Page[EnvioRead])
+async def list_envios(_: AdminPrincipal, session: SessionDep, tenant: TenantDep,
+                      page: PageParamsDep, estado: EnvioEstado | None = None,
+                      ) -> Page[EnvioRead]:
+    """The tenant's e-mails, newest first: to whom, how they went, after how many tries."""
+    items, total = await diario.envios(session, tenant.id, page, estado=estado)
+    return Page.of([EnvioRead.model_validate(e) for e in items], total, page)
 
 
 @router.get("/facturacion", response_model=ReporteFacturacion, responses=EXPORT_RESPONSES,

@@ -4,9 +4,9 @@ also the column list of the report's CSV and XLSX."""
 import uuid
 from datetime import date, datetime
 
-from pydantic import Field
+from pydantic import EmailStr, Field, StrictBool, StrictInt
 
-from app.core.schemas import Money, OutputSchema
+from app.core.schemas import InputSchema, Money, OutputSchema
 
 
 class FacturacionFila(OutputSchema):
@@ -258,3 +258,44 @@ class Tablero(OutputSchema):
         description="Arrears by age as of `fecha`, refreshed by a job after each billing run "
                     "and when older than an hour (none until the first refresh)")
     pqrs: TableroPqrs
+
+
+class DiarioConfigRead(OutputSchema):
+    destinatarios: list[str]
+    hora: int = Field(description="The local hour (0–23, the tenant's time zone) it is sent")
+    activo: bool
+    zona_horaria: str
+    proximo_envio: datetime | None = Field(description="When the next one goes, if active")
+
+
+class DiarioConfigUpdate(InputSchema):
+    destinatarios: list[EmailStr] | None = Field(default=None, max_length=50)
+    hora: StrictInt | None = Field(default=None, ge=0, le=23)
+    activo: StrictBool | None = None
+
+
+class DiarioDia(OutputSchema):
+    facturas: int = Field(description="Invoices issued that day (not voided)")
+    facturado: Money
+    pagos: int = Field(description="Payments dated that day (not reversed)")
+    recaudado: Money
+    pqrs_radicadas: int
+    pqrs_respondidas: int
+
+
+class TrabajoFallido(OutputSchema):
+    id: uuid.UUID
+    tipo: str
+    terminado_at: datetime | None
+    error: str | None
+
+
+class ReporteDiario(OutputSchema):
+    tenant: str
+    fecha: date = Field(description="The day it reports (yesterday, when it is sent)")
+    dia: DiarioDia
+    periodo: TableroPeriodo | None = Field(description="The last period billed, so far")
+    cartera: TableroCartera | None
+    pqrs: TableroPqrs
+    trabajos_fallidos: list[TrabajoFallido]
+

@@ -355,14 +355,21 @@ async def tablero(session: AsyncSession, tenant: ResolvedTenant, queue: JobQueue
     """The dashboard, from the kept summaries only. An arrears snapshot missing or older than
     an hour is refreshed by a job (one at a time: the job's key); meanwhile it shows the one
     it has."""
-    repository = ReportesRepository(session, tenant.id)
-    serie = [_periodo(row) for row in reversed(await repository.serie(SERIE_PERIODOS))]
-    cartera = await repository.cartera_guardada()
-    pqrs = await repository.pqrs_abiertas(tenant.local_date())
+    guardado = await tablero_guardado(session, tenant)
+    cartera = guardado.cartera
     if cartera is None or clock.now() - cartera.calculado_at > CARTERA_MAX_AGE:
         await trabajos_service.solicitar(
             session, tenant.id, tipo=TIPO_CARTERA, clave=TIPO_CARTERA,
             parametros={"timezone": tenant.timezone}, queue=queue)
+    return guardado
+
+
+async def tablero_guardado(session: AsyncSession, tenant: ResolvedTenant) -> Tablero:
+    """The dashboard's figures as the summaries hold them."""
+    repository = ReportesRepository(session, tenant.id)
+    serie = [_periodo(row) for row in reversed(await repository.serie(SERIE_PERIODOS))]
+    cartera = await repository.cartera_guardada()
+    pqrs = await repository.pqrs_abiertas(tenant.local_date())
     return Tablero(
         ultimo_periodo=serie[-1] if serie else None, serie=serie,
         cartera=TableroCartera.model_validate(cartera) if cartera is not None else None,

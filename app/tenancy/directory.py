@@ -21,7 +21,7 @@ class TenantDirectory:
         if cached is not None and cached[0] > now:
             return cached[1]
         # The tenants table holds no tenant rows, so this session needs no tenant.
-        async with self._database.session() as session:
+        async with self._database.session(writes=False) as session:
             tenant = await session.scalar(select(Tenant).where(Tenant.id == slug))
         if tenant is None:
             self._cache.pop(slug, None)

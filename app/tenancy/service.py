@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.errors import Conflict, NotFound, PayloadTooLarge, invalid_fields
 from app.core.pagination import PageParams
 from app.core.schemas import sent_changes
-from app.core.tenant import TenantId, session_tenant, switch_tenant
+from app.core.tenant import ResolvedTenant, TenantId, session_tenant, switch_tenant
 from app.pqrs import service as pqrs_service
 from app.tenancy.constants import PUBLIC_TENANT
 from app.tenancy.models import Tenant, TenantEstado
@@ -53,6 +53,13 @@ async def get(session: AsyncSession, slug: str, *, with_logo: bool = False) -> T
     if tenant is None:
         raise NotFound(f"No tenant '{slug}'.")
     return tenant
+
+
+async def resolved(session: AsyncSession, slug: str) -> ResolvedTenant:
+    """The tenant as a request would have resolved it (for work outside a request: jobs)."""
+    tenant = await get(session, slug)
+    return ResolvedTenant(id=TenantId(tenant.id), nombre=tenant.nombre, estado=tenant.estado,
+                          timezone=tenant.timezone)
 
 
 async def ids_activos(session: AsyncSession) -> list[TenantId]:

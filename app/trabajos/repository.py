@@ -7,7 +7,7 @@ from sqlalchemy.orm import undefer
 
 from app.core.pagination import PageParams
 from app.core.repository import TenantRepository
-from app.trabajos.models import ACTIVE_ESTADOS, Archivo, Programacion, Trabajo
+from app.trabajos.models import ACTIVE_ESTADOS, Archivo, Programacion, Trabajo, TrabajoEstado
 
 
 class TrabajoRepository(TenantRepository[Trabajo]):
@@ -26,6 +26,13 @@ class TrabajoRepository(TenantRepository[Trabajo]):
         if estado is not None:
             statement = statement.where(Trabajo.estado == estado)
         return await self.page(statement, params)
+
+
+    async def fallidos(self, desde: datetime, hasta: datetime) -> Sequence[Trabajo]:
+        return (await self.session.scalars(
+            self.select().where(Trabajo.estado == TrabajoEstado.fallido,
+                                Trabajo.terminado_at >= desde, Trabajo.terminado_at < hasta)
+            .order_by(Trabajo.terminado_at))).all()
 
 
 class ProgramacionRepository(TenantRepository[Programacion]):

@@ -6,14 +6,16 @@ result (JSON); what it writes it writes in its own units of work.
 """
 
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.core import clock
+from app.core import clock, metrics
 from app.core.db import Database
 from app.core.errors import AppError, problem_body
+from app.core.incidents import IncidentSink, Ocurrencia, Severidad, TipoIncidente
 from app.core.tenant import TenantId
 from app.tenancy import service as tenancy_service
 from app.trabajos import service
@@ -28,7 +30,8 @@ class Contexto:
     tenant_id: TenantId
     trabajo_id: uuid.UUID
     queue: JobQueue
-    # What the process that runs jobs holds for them: "pdf_renderer", its rendering pool.
+    # What the process that runs jobs holds for them: "pdf_renderer", its rendering pool;
+    # "mailer"; "incidentes", its incident sink; "settings".
     recursos: Mapping[str, Any] = field(default_factory=dict)
 
     async def avanzar(self, *, hechos: int | None = None, total: int | None = None,
@@ -44,6 +47,8 @@ class Contexto:
             await service.repartir(session, self.tenant_id, self.trabajo_id, self.queue,
                                    tramos, total=total)
 
+
+INCIDENTS = "incidentes"
 
 # A handler returns the job's result, or None when it split the job in parts (repartir).
 Handler = Callable[[Contexto, dict[str, Any]], Awaitable[dict[str, Any] | None]]
@@ -87,14 +92,25 @@ async def ejecutar(database: Database, tenant_id: TenantId, trabajo_id: uuid.UUI
             return
         tipo, parametros = trabajo.tipo, dict(trabajo.parametros)
     contexto = Contexto(database, tenant_id, trabajo_id, queue, recursos or {})
+    started = time.perf_counter()
+    metrics.JOBS_RUNNING.labels(tipo).inc()
     try:
         resultado = await _HANDLERS[tipo](contexto, parametros)
     except Exception as exc:
-        await _failed(database, tenant_id, trabajo_id, tipo, exc, ultimo_intento)
+        _ended(tipo, started, "fallido" if ultimo_intento or isinstance(exc, AppError)
+               else "reintento")
+        await _failed(contexto, tipo, exc, ultimo_intento)
         return
+    _ended(tipo, started, "terminado" if resultado is not None else "repartido")
     if resultado is not None:
         async with database.session(tenant_id) as session:
             await service.terminar(session, tenant_id, trabajo_id, resultado)
+
+
+def _ended(tipo: str, started: float, estado: str) -> None:
+    metrics.JOBS_RUNNING.labels(tipo).dec()
+    metrics.JOBS_FINISHED.labels(tipo, estado).inc()
+    metrics.JOB_DURATION.labels(tipo).observe(time.perf_counter() - started)
 
 
 async def ejecutar_tramo(database: Database, tenant_id: TenantId, trabajo_id: uuid.UUID,
@@ -113,19 +129,18 @@ async def ejecutar_tramo(database: Database, tenant_id: TenantId, trabajo_id: uu
         contadores = await _TRAMOS[tipo](contexto, parametros, tramo)
     except Exception as exc:
         # The job stays running while one of its parts waits for its retry.
-        await _failed(database, tenant_id, trabajo_id, tipo, exc, ultimo_intento,
-                      registrar_reintento=False)
+        await _failed(contexto, tipo, exc, ultimo_intento, registrar_reintento=False)
         return
     async with database.session(tenant_id) as session:
         await service.sumar_tramo(session, tenant_id, trabajo_id, contadores)
 
 
-async def _failed(database: Database, tenant_id: TenantId, trabajo_id: uuid.UUID, tipo: str,
-                  exc: Exception, ultimo_intento: bool, *,
+async def _failed(contexto: Contexto, tipo: str, exc: Exception, ultimo_intento: bool, *,
                   registrar_reintento: bool = True) -> None:
-    """An AppError fails the job; another error, on the last attempt too; before that it is
-    raised again for the queue to retry (recorded on the job, queued again, when
-    `registrar_reintento`)."""
+    """An AppError fails the job; another error, on the last attempt too (an incident);
+    before that it is raised again for the queue to retry (recorded on the job, queued
+    again, when `registrar_reintento`)."""
+    database, tenant_id, trabajo_id = contexto.database, contexto.tenant_id, contexto.trabajo_id
     if isinstance(exc, AppError):
         await _fallar(database, tenant_id, trabajo_id, exc, definitivo=True)
         return
@@ -135,6 +150,12 @@ async def _failed(database: Database, tenant_id: TenantId, trabajo_id: uuid.UUID
         await _fallar(database, tenant_id, trabajo_id, exc, definitivo=ultimo_intento)
     if not ultimo_intento:
         raise exc
+    incidents: IncidentSink | None = contexto.recursos.get(INCIDENTS)
+    if incidents is not None:
+        incidents.reportar(Ocurrencia(
+            TipoIncidente.trabajo_fallido, Severidad.error, type(exc).__name__,
+            f"The job {trabajo_id} ({tipo}) failed for good after its last attempt.",
+            tenant_id=tenant_id, ruta=f"trabajo {tipo}"))
 
 
 async def _fallar(database: Database, tenant_id: TenantId, trabajo_id: uuid.UUID,

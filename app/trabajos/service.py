@@ -15,7 +15,7 @@ from croniter import croniter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import clock
+from app.core import clock, metrics
 from app.core.errors import Conflict, NotFound, invalid_fields
 from app.core.pagination import PageParams
 from app.core.tenant import TenantId
@@ -59,6 +59,7 @@ async def solicitar(session: AsyncSession, tenant_id: TenantId, *, tipo: str,
         return activo, False
     if queue is not None:
         await queue.encolar(session, tenant_id, trabajo)
+        metrics.JOBS_QUEUED.labels(tipo).inc()
     return trabajo, True
 
 
@@ -214,6 +215,33 @@ async def programar(session: AsyncSession, tenant_id: TenantId, *, tipo: str,
     return await ProgramacionRepository(session, tenant_id).add(Programacion(
         tipo=tipo, parametros=parametros, cron=cron, zona_horaria=zona_horaria, activo=True,
         proxima_ejecucion=siguiente(cron, zona_horaria, now)))
+
+
+async def reprogramar(session: AsyncSession, tenant_id: TenantId,
+                      programacion_id: uuid.UUID | None, *, tipo: str, cron: str,
+                      zona_horaria: str, activo: bool, now: datetime) -> Programacion:
+    """The schedule `programacion_id` (or a new one) set to `cron`, on or off."""
+    programacion = (await ProgramacionRepository(session, tenant_id).get(programacion_id)
+                    if programacion_id is not None else None)
+    if programacion is None:
+        programacion = await programar(session, tenant_id, tipo=tipo, parametros={},
+                                       cron=cron, zona_horaria=zona_horaria, now=now)
+    check_cron(cron)
+    programacion.cron, programacion.zona_horaria, programacion.activo = cron, zona_horaria, activo
+    programacion.proxima_ejecucion = siguiente(cron, zona_horaria, now)
+    await session.flush()
+    return programacion
+
+
+async def programacion(session: AsyncSession, tenant_id: TenantId,
+                       programacion_id: uuid.UUID) -> Programacion | None:
+    return await ProgramacionRepository(session, tenant_id).get(programacion_id)
+
+
+async def fallidos(session: AsyncSession, tenant_id: TenantId, desde: datetime,
+                   hasta: datetime) -> Sequence[Trabajo]:
+    """The jobs that failed for good in [desde, hasta)."""
+    return await TrabajoRepository(session, tenant_id).fallidos(desde, hasta)
 
 
 async def disparar_vencidas(session: AsyncSession, tenant_id: TenantId, queue: JobQueue,

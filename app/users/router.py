@@ -1,10 +1,8 @@
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, status
 
-from app.auth.dependencies import require_roles
-from app.auth.principal import Principal
+from app.auth.dependencies import AdminOrSuperadminPrincipal
 from app.core.dependencies import SessionDep, TenantIdDep
 from app.core.pagination import Page, PageParamsDep
 from app.users import service
@@ -14,7 +12,7 @@ from app.users.schemas import UserCreate, UserRead, UserUpdate
 router = APIRouter(prefix="/api/users", tags=["users"])
 
 # A tenant's admin manages its users; the platform's superadmins manage the public tenant's.
-UserManager = Annotated[Principal, Depends(require_roles(Role.admin, Role.superadmin))]
+UserManager = AdminOrSuperadminPrincipal
 
 
 @router.post("", response_model=UserRead, status_code=status.HTTP_201_CREATED)
