@@ -36,4 +36,8 @@ class Ocurrencia:
 
 class IncidentSink(Protocol):
     def reportar(self, ocurrencia: Ocurrencia) -> None:
-        """Takes the occurrence without waiting: recording and notifying happen after."""
+        """Takes the occurrence without waiting: recording and notifying happen after (a
+        request's path)."""
+
+    async def registrar(self, ocurrencia: Ocurrencia) -> None:
+        """Records and notifies it before returning (a job, already off any request)."""

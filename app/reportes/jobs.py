@@ -49,7 +49,7 @@ async def enviar_reporte_diario(contexto: Contexto,
         mailer, intentos=settings.mail_attempts, espera=settings.mail_retry_seconds)
     incidents: IncidentSink | None = contexto.recursos.get(INCIDENTS)
     if enviado.estado == EnvioEstado.fallido and incidents is not None:
-        incidents.reportar(Ocurrencia(
+        await incidents.registrar(Ocurrencia(
             TipoIncidente.correo_fallido, Severidad.aviso, "MailError",
             f"The daily report's e-mail {envio.id} was not sent after {enviado.intentos} "
             f"attempts: {enviado.error}"[:500], tenant_id=tenant_id, ruta=diario.TIPO_DIARIO))

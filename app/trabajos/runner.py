@@ -152,7 +152,7 @@ async def _failed(contexto: Contexto, tipo: str, exc: Exception, ultimo_intento:
         raise exc
     incidents: IncidentSink | None = contexto.recursos.get(INCIDENTS)
     if incidents is not None:
-        incidents.reportar(Ocurrencia(
+        await incidents.registrar(Ocurrencia(
             TipoIncidente.trabajo_fallido, Severidad.error, type(exc).__name__,
             f"The job {trabajo_id} ({tipo}) failed for good after its last attempt.",
             tenant_id=tenant_id, ruta=f"trabajo {tipo}"))
