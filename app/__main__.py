@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -208,6 +209,10 @@ def print_demo_logins(url: str) -> None:
     print("Demo logins (POST /api/auth/login with X-Tenant-ID: <tenant>):")
     for login in DEMO_LOGINS:
         print(f"  {login.role:<11} tenant={login.tenant:<15} {login.email:<28} {login.password}")
+    settings = get_settings()
+    if not settings.smtp_host:
+        print(f"\nE-mail (the daily report: POST /api/reportes/diario/enviar) goes to the outbox "
+              f"folder {Path(settings.mail_outbox_dir).resolve()}")
     print()
 
 
@@ -215,9 +220,26 @@ def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     settings = get_settings()
+    if args.workers and args.workers > 1:
+        _metrics_shared_by_workers()
     uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level=settings.log_level.lower(),
                 proxy_headers=True, access_log=False)
+
+
+def _metrics_shared_by_workers() -> None:
+    """Several worker processes write their metrics to files in one folder that /metrics
+    adds up (prometheus-client's multiprocess mode): PROMETHEUS_MULTIPROC_DIR, or a new
+    temporary folder. It is emptied first: values of an earlier run must not count."""
+    import shutil
+    import tempfile
+
+    from app.core.metrics import MULTIPROC_ENV
+
+    folder = os.environ.get(MULTIPROC_ENV) or tempfile.mkdtemp(prefix="cunservicios-metrics-")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    os.environ[MULTIPROC_ENV] = folder
 
 
 def demo(args: argparse.Namespace) -> None:

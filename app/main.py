@@ -12,7 +12,7 @@ from app import jobs  # registers every job handler
 from app.auth.router import router as auth_router
 from app.auth.throttle import LoginThrottle
 from app.clientes.router import router as clientes_router
-from app.core import openapi
+from app.core import metrics, openapi
 from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine
 from app.core.errors import install_error_handlers
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if in_process is not None:
             await in_process.idle()  # jobs started here end before their database closes
         await incidentes.idle()
+        metrics.process_ended()
         if owns_renderer:
             pdf_renderer.close()
         await database.dispose()

@@ -1,6 +1,7 @@
 """The daily report by e-mail (to a real SMTP server in the test), incidents, the audit log and
 the Prometheus metrics."""
 
+import asyncio
 import email
 import io
 import socket
@@ -421,3 +422,91 @@ async def test_metrics_need_their_token_and_count_requests_and_payments(
     assert after[("cunservicios_http_requests_in_flight", ())] == 1  # the scrape itself
     assert ("cunservicios_db_pool_connections_in_use", ()) in after
 
+
+
+# The database going away.
+
+class TcpProxy:
+    """A TCP proxy to the database that the test can take down and bring back: what the
+    service sees when the database (or the network to it) goes away."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def up(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def down(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in list(self._writers):
+            writer.close()
+        await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self._writers |= {writer, up_writer}
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                sink.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+
+@pytest.mark.postgres
+async def test_a_database_that_goes_away_is_503_an_incident_and_service_recovers(
+        settings, owner_url, pdf_renderer, buzon):
+    from sqlalchemy.engine import make_url
+
+    from app.core.db import Database, create_engine
+
+    inbox, smtp_port = buzon
+    service_url = make_url(settings.database_url)
+    proxy = TcpProxy(service_url.port or 5432)
+    await proxy.up()
+    proxied = service_url.set(host="127.0.0.1", port=proxy.port).render_as_string(
+        hide_password=False)
+    database = Database(create_engine(proxied, pool_size=2, max_overflow=2))
+    app = create_app(_mail_settings(settings, smtp_port, database_url=proxied), database,
+                     pdf_renderer)
+    owner = create_engine(owner_url)
+    try:
+        async with api_client(app) as client:
+            assert_problem(await client.get("/api/auth/me"), 401)  # the database answers
+            await proxy.down()
+            responses = await asyncio.gather(*(client.get("/api/auth/me") for _ in range(8)))
+            for response in responses:
+                problem = assert_problem(response, 503)
+                assert response.headers["retry-after"] == "5"
+                assert problem["request_id"] == response.headers["x-request-id"]
+            await settle(app)
+            # The operators are told at once, once, though nothing could be written.
+            assert [m["Subject"] for m in inbox.mensajes] == [
+                "[Cunservicios] CRITICA base_de_datos: OperationalError"]
+
+            await proxy.up()
+            assert_problem(await client.get("/api/auth/me"), 401)  # recovered by itself
+            await app.state.incidentes.flush()
+        async with owner.begin() as connection:
+            await connection.execute(text("SELECT set_config('app.tenant_id', 'public', true)"))
+            rows = (await connection.execute(text(
+                "SELECT tipo, severidad, ocurrencias, notificado_at FROM incidentes"))).all()
+            await connection.execute(text("DELETE FROM incidentes"))
+        assert [(r.tipo, r.severidad, r.ocurrencias, r.notificado_at is not None)
+                for r in rows] == [("base_de_datos", "critica", 8, True)]
+        assert len(inbox.mensajes) == 1  # written later, not mailed twice
+    finally:
+        await proxy.down()
+        await database.dispose()
+        await owner.dispose()

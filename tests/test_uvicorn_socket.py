@@ -9,9 +9,13 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from app.demo.seed import DEMO_LOGINS, DEMO_TENANT
 from app.users.models import Role
+
+
+METRICS_TOKEN = "a-token-for-the-scraper"
 
 
 def _free_port() -> int:
@@ -20,21 +24,22 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db = tmp_path_factory.mktemp("uvicorn") / "served.db"
+def _serve(folder, *args: str, **env_vars: str) -> Iterator[str]:
+    """Migrates and seeds a database, then `python -m app serve` on a free port."""
+    db = folder / "served.db"
     env = os.environ | {
         "DATABASE_URL": f"sqlite+aiosqlite:///{db}",
         "ENVIRONMENT": "production",
         "SECRET_KEY": "a-production-like-secret-key-of-enough-length",
         "LOG_LEVEL": "WARNING",
-    }
+    } | env_vars
     for command in (["migrate"], ["seed-demo"]):
         subprocess.run([sys.executable, "-m", "app", *command], env=env, check=True,
                        capture_output=True, timeout=120)
     port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port),
+                                *args], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -50,6 +55,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _serve(tmp_path_factory.mktemp("uvicorn"))
+
+
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _serve(tmp_path_factory.mktemp("workers"), "--workers", "2",
+                      METRICS_TOKEN=METRICS_TOKEN, PROMETHEUS_MULTIPROC_DIR="")
 
 
 def _login(url: str, role: Role) -> dict[str, str]:
@@ -91,3 +107,18 @@ def test_docs_are_served(server: str):
     assert httpx.get(f"{server}/docs").status_code == 200
     assert "/api/clientes" in httpx.get(f"{server}/openapi.json").json()["paths"]
 
+
+
+def test_metrics_add_up_every_worker_process(two_workers: str):
+    """Two uvicorn workers, each request on a new connection (either worker may take it):
+    every scrape, whichever worker answers it, counts all of them."""
+    for _ in range(20):
+        assert httpx.get(f"{two_workers}/health/live").status_code == 200
+    scrape = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    for _ in range(6):
+        body = httpx.get(f"{two_workers}/metrics", headers=scrape).text
+        served = {tuple(sorted(s.labels.items())): s.value
+                  for family in text_string_to_metric_families(body) for s in family.samples
+                  if s.name == "cunservicios_http_requests_total"}
+        assert served[(("method", "GET"), ("route", "GET /health/live"),
+                       ("status", "200"))] == 20

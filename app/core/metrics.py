@@ -69,6 +69,12 @@ def _forget_rolled_back(session: Session, *_: Any) -> None:
     session.info.pop(_ON_COMMIT, None)
 
 
+def process_ended() -> None:
+    """This process's live gauges (in flight, pool in use) stop counting in the sum."""
+    if os.environ.get(MULTIPROC_ENV):
+        multiprocess.mark_process_dead(os.getpid())
+
+
 def exposition() -> tuple[bytes, str]:
     """The text exposition of every metric (of every process, in multiprocess mode)."""
     if os.environ.get(MULTIPROC_ENV):

@@ -22,6 +22,8 @@ from app.lecturas.schemas import LecturaCreate
 from app.pagos import service as pagos_service
 from app.pagos.models import Canal
 from app.pagos.schemas import PagoCreate
+from app.reportes import diario
+from app.reportes.schemas import DiarioConfigUpdate
 from app.tarifas import service as tarifas_service
 from app.tarifas.schemas import FactorIn, ParametrosUpdate, TarifaCreate
 from app.tenancy import service as tenancy_service
@@ -121,6 +123,11 @@ async def seed_demo(database: Database) -> bool:
                 numero_cuenta=PORTAL_ACCOUNT if login.role == Role.cliente else None,
             ), actor_role=None)
         await _seed_billing(session)
+        # The morning e-mail to management, on: with no SMTP server it lands in the outbox.
+        await diario.configurar(
+            session, await tenancy_service.resolved(session, DEMO_TENANT),
+            DiarioConfigUpdate(destinatarios=["gerencia@acueducto-demo.co"], hora=6,
+                               activo=True))
     return True
 
 
