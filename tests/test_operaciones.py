@@ -348,6 +348,18 @@ async def test_a_change_is_audited_with_the_fields_before_and_after(client, tena
     assert "update_cliente" in csv.text
 
 
+async def test_the_platforms_changes_are_in_the_public_tenants_log(client, platform,
+                                                                   tenant_a):
+    root = platform.headers(Role.superadmin)
+    response = await client.patch(f"/api/tenants/{tenant_a.slug}", headers=root,
+                                  json={"estado": "suspendido"})
+    assert response.status_code == 200, response.text
+    rows = (await client.get(f"/api/auditoria?entidad=tenants&entidad_id={tenant_a.slug}",
+                             headers=root)).json()["items"]
+    assert [(r["accion"], r["actor_rol"], r["antes"]["estado"], r["despues"]["estado"])
+            for r in rows] == [("update_tenant", "superadmin", "activo", "suspendido")]
+
+
 async def test_a_refused_change_leaves_no_audit_row(client, tenant_a):
     admin = tenant_a.headers(Role.admin)
     response = await client.patch(f"/api/clientes/{tenant_a.cliente.id}", headers=admin,

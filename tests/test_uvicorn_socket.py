@@ -14,7 +14,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from app.demo.seed import DEMO_LOGINS, DEMO_TENANT
 from app.users.models import Role
 
-
 METRICS_TOKEN = "a-token-for-the-scraper"
 
 
