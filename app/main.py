@@ -12,12 +12,16 @@ from app import jobs  # registers every job handler
 from app.auth.router import router as auth_router
 from app.auth.throttle import LoginThrottle
 from app.clientes.router import router as clientes_router
-from app.core import metrics, openapi
+from app.core import docs, metrics, openapi
 from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
-from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.core.middleware import (
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
 from app.estado_cuenta.router import router as estado_cuenta_router
 from app.facturacion.router import router as facturacion_router
 from app.facturas.router import router as facturas_router
@@ -44,7 +48,10 @@ API_DESCRIPTION = """
 Billing of water (acueducto) and sewage (alcantarillado) services for Colombian utilities.
 
 Every `/api` request runs under one tenant: the `X-Tenant-ID` header, else the tenant of the
-bearer token, else `public`. Log in with **Authorize** (username = e-mail).
+bearer token, else `public`. Log in with **Authorize**: username = e-mail, password, and
+**client_id = the tenant** (e.g. `acueducto-demo`; the login takes it when no `X-Tenant-ID`
+is sent). The token then carries the tenant, so the other calls need nothing else; the
+`TenantHeader` field sends `X-Tenant-ID` explicitly.
 Errors are `application/problem+json` (RFC 9457).
 """
 
@@ -92,7 +99,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         await database.dispose()
 
     app = FastAPI(title="Cunservicios", version="0.1.0", description=API_DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.database = database
     app.state.pdf_renderer = pdf_renderer
@@ -110,6 +117,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     install_error_handlers(app)
     openapi.install(app)
+    docs.install(app)
     # Routes are matched in this order, router by router: the portal's reads come first.
     for router in (facturas_router, pdf_router, estado_cuenta_router, clientes_router,
                    auth_router, pagos_router, pqrs_router, health_router, tenancy_router,
@@ -118,7 +126,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                    metrics_router):
         app.include_router(router)
 
-    # Added innermost first: a request meets RequestContext, BodySizeLimit, CORS, Tenancy.
+    # Added innermost first: a request meets SecurityHeaders, RequestContext, BodySizeLimit,
+    # CORS, Tenancy.
     app.add_middleware(TenancyMiddleware, directory=app.state.tenant_directory,
                        settings=settings)
     if settings.cors_origins:
@@ -129,4 +138,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes,
                        upload_paths=dict.fromkeys(UPLOAD_PATHS, settings.max_upload_bytes))
     app.add_middleware(RequestContextMiddleware, incidents=incidentes)
+    app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
     return app

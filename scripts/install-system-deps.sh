@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the service needs at run time: Pango for WeasyPrint's PDFs, HarfBuzz's
-# subsetter (fonts are subset several times faster with it) and one local font family.
+# subsetter (fonts are subset several times faster with it) and one local font family; with
+# --test also what the tests drive: chromium (the browser test of /docs).
 # Installs only what is missing; needs root (or sudo) and apt-get.
 set -euo pipefail
 
 PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+[ "${1:-}" = "--test" ] && PACKAGES+=(chromium)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

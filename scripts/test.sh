@@ -5,7 +5,7 @@
 # go to pytest (e.g. scripts/test.sh -x -k clientes).
 set -euo pipefail
 VENV_EXTRAS=dev source "$(dirname "$0")/_venv.sh"
-bash scripts/install-system-deps.sh
+bash scripts/install-system-deps.sh --test
 
 echo "== lint (ruff), architecture contracts (import-linter), types (mypy)"
 ruff check .

@@ -67,6 +67,37 @@ async def test_login_without_tenant_header_uses_public(client, platform: TenantW
     assert_problem(await login(client, None, tenant_a.email(Role.admin)), 401)
 
 
+def _tenant_of(response: httpx.Response) -> str:
+    assert response.status_code == 200, response.text
+    return jwt.get_unverified_claims(response.json()["access_token"])["tid"]
+
+
+async def test_the_oauth2_client_id_names_the_tenant_when_no_header_does(client, tenant_a,
+                                                                         tenant_b):
+    """What Swagger's Authorize sends: client_id as the user of a Basic header (its default)
+    or in the form."""
+    form = {"username": tenant_a.email(Role.admin), "password": PASSWORD}
+    basic = httpx.BasicAuth("tenant-a", "")
+    assert _tenant_of(await client.post("/api/auth/login", data=form, auth=basic)) \
+        == "tenant-a"
+    assert _tenant_of(await client.post("/api/auth/login",
+                                        data=form | {"client_id": "tenant-a"})) == "tenant-a"
+    # The header wins; a client_id of another tenant is that tenant's login (and fails).
+    assert _tenant_of(await client.post("/api/auth/login", data=form | {
+        "client_id": "tenant-b"}, headers={"X-Tenant-ID": "tenant-a"})) == "tenant-a"
+    assert_problem(await client.post("/api/auth/login", data=form, auth=httpx.BasicAuth(
+        "tenant-b", "")), 401)
+    problem = assert_problem(await client.post("/api/auth/login",
+                                               data=form | {"client_id": "no-such"}), 404)
+    assert problem["detail"] == "Unknown tenant 'no-such'."
+    assert_problem(await client.post("/api/auth/login", data=form | {"client_id": "Bad Slug"}),
+                   400)
+    # A Basic header that is not base64 names nothing: the public tenant, where A's admin is
+    # unknown.
+    assert_problem(await client.post("/api/auth/login", data=form,
+                                     headers={"Authorization": "Basic %%%"}), 401)
+
+
 async def test_deactivated_user_cannot_log_in(client, tenant_a: TenantWorld):
     admin = tenant_a.headers(Role.admin)
     user_id = tenant_a.users[Role.operador].id

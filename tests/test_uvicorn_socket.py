@@ -23,7 +23,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _serve(folder, *args: str, **env_vars: str) -> Iterator[str]:
+def serve_demo(folder, *args: str, **env_vars: str) -> Iterator[str]:
     """Migrates and seeds a database, then `python -m app serve` on a free port."""
     db = folder / "served.db"
     env = os.environ | {
@@ -58,12 +58,12 @@ def _serve(folder, *args: str, **env_vars: str) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from _serve(tmp_path_factory.mktemp("uvicorn"))
+    yield from serve_demo(tmp_path_factory.mktemp("uvicorn"))
 
 
 @pytest.fixture(scope="module")
 def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from _serve(tmp_path_factory.mktemp("workers"), "--workers", "2",
+    yield from serve_demo(tmp_path_factory.mktemp("workers"), "--workers", "2",
                       METRICS_TOKEN=METRICS_TOKEN, PROMETHEUS_MULTIPROC_DIR="")
 
 

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     access_token_expire_minutes: int = Field(default=60, ge=1, le=60 * 24)
 
     cors_origins: Annotated[list[str], NoDecode] = []
+    # Behind HTTPS (at the service or its proxy): browsers are told to use only HTTPS for this
+    # long (Strict-Transport-Security). 0: not sent.
+    hsts_seconds: int = Field(default=0, ge=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_request_body_bytes: int = Field(default=1_000_000, ge=1024)
     max_upload_bytes: int = Field(default=50_000_000, ge=1024)  # CSV uploads of readings

@@ -88,12 +88,33 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+TENANT_SCHEME = "TenantHeader"
+
+
+def declare_tenant_header(schema: dict[str, Any]) -> dict[str, Any]:
+    """Declares `X-Tenant-ID` as an API-key header scheme that every /api operation may send
+    (besides the bearer token, or alone), so a client built from the document, and Swagger's
+    Authorize dialog, can send it."""
+    schema.setdefault("components", {}).setdefault("securitySchemes", {})[TENANT_SCHEME] = {
+        "type": "apiKey", "in": "header", "name": "X-Tenant-ID",
+        "description": "The tenant (a utility's slug, e.g. acueducto-demo). Optional when "
+                       "the bearer token names it; without either the tenant is `public`."}
+    for path, operations in schema.get("paths", {}).items():
+        if not path.startswith("/api/"):
+            continue
+        for operation in operations.values():
+            requirements = operation.get("security") or [{}]
+            operation["security"] = [r | {TENANT_SCHEME: []} for r in requirements] + \
+                requirements
+    return schema
+
+
 def install(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_problems(get_openapi(
+            app.openapi_schema = declare_tenant_header(document_problems(get_openapi(
                 title=app.title, version=app.version, description=app.description,
-                routes=app.routes))
+                routes=app.routes)))
         return app.openapi_schema
 
     # FastAPI's documented way to extend the document: replace the method on the instance.

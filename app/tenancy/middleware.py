@@ -1,13 +1,17 @@
 """Wall 1 of tenancy: every /api request runs under exactly one resolved tenant.
 
-The tenant comes from `X-Tenant-ID`, else from the bearer token, else `public`. A malformed
+The tenant comes from `X-Tenant-ID`, else from the bearer token, else (the login only) from
+the OAuth2 form's `client_id`, else `public`. A malformed
 slug is 400, an unknown tenant 404, a suspended one 403, and a token of another tenant 403.
 """
 
+import base64
+import binascii
 from typing import Any
+from urllib.parse import parse_qs, unquote_plus
 
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.config import Settings
 from app.core.errors import send_problem
@@ -17,6 +21,39 @@ from app.tenancy.directory import TenantDirectory
 from app.tenancy.models import TenantEstado
 
 TENANT_HEADER = "x-tenant-id"
+LOGIN_PATH = "/api/auth/login"
+_FORM = "application/x-www-form-urlencoded"
+_MAX_LOGIN_FORM = 16 * 1024
+
+
+async def _login_client_id(headers: Headers, receive: Receive) -> tuple[str | None, Receive]:
+    """The login's OAuth2 `client_id`, which names the tenant when no header does (Swagger's
+    Authorize sends it as the user of an `Authorization: Basic` header by default, or in the
+    form), and a `receive` that replays the form this read."""
+    scheme, _, credentials = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            client_id = base64.b64decode(credentials.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return None, receive
+        return unquote_plus(client_id.partition(":")[0]) or None, receive
+    if not headers.get("content-type", "").startswith(_FORM):
+        return None, receive
+    messages: list[Message] = []
+    body = b""
+    while True:
+        message = await receive()
+        messages.append(message)
+        body += message.get("body", b"")
+        if message["type"] != "http.request" or not message.get("more_body") \
+                or len(body) > _MAX_LOGIN_FORM:
+            break
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    values = parse_qs(body.decode("latin-1")).get("client_id")
+    return (values[0] if values and values[0] else None), replay
 
 
 class TenancyMiddleware:
@@ -34,7 +71,10 @@ class TenancyMiddleware:
         state = scope.setdefault("state", {})
         claims = self._token_claims(headers.get("authorization"), state)
         token_tenant = claims.tenant_id if claims is not None else None
-        slug = headers.get(TENANT_HEADER) or token_tenant or PUBLIC_TENANT
+        slug = headers.get(TENANT_HEADER) or token_tenant
+        if slug is None and scope["path"] == LOGIN_PATH and scope["method"] == "POST":
+            slug, receive = await _login_client_id(headers, receive)
+        slug = slug or PUBLIC_TENANT
 
         if not SLUG_PATTERN.fullmatch(slug):
             await send_problem(send, 400, "X-Tenant-ID must be a lowercase slug "
