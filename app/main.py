@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app import jobs  # registers every job handler
 from app.auth.router import router as auth_router
-from app.auth.throttle import LoginThrottle
+from app.auth.throttle import LoginThrottle, PortalLimits, storage_of
 from app.clientes.router import router as clientes_router
 from app.core import docs, metrics, openapi
 from app.core.config import Settings, get_settings
@@ -111,7 +111,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                   if settings.runs_jobs_in_process else None)
     app.state.job_queue = in_process or WorkerQueue()
     app.state.tenant_directory = TenantDirectory(database, settings.tenant_cache_ttl_seconds)
-    app.state.login_throttle = LoginThrottle(settings.rate_limit_storage_uri,
+    limits_storage = storage_of(settings)
+    app.state.portal_limits = PortalLimits(limits_storage, settings)
+    app.state.login_throttle = LoginThrottle(limits_storage,
                                              settings.login_failures_per_account,
                                              settings.login_failures_per_address)
 

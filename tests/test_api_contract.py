@@ -100,7 +100,10 @@ def _headers(url: str, contract_settings: Settings) -> dict[Role, dict[str, str]
 @pytest.fixture(scope="module")
 def contract_settings(contract_database: str) -> Settings:
     return Settings(environment="test", secret_key=TEST_SECRET, database_url=contract_database,
-                    tenant_cache_ttl_seconds=0, _env_file=None)
+                    tenant_cache_ttl_seconds=0, portal_rate_limit="1000000/minute",
+                    portal_address_rate_limit="1000000/minute",
+                    portal_pqr_rate_limit="1000000/minute",
+                    portal_pdf_rate_limit="1000000/minute", _env_file=None)
 
 
 @pytest.fixture(scope="module")

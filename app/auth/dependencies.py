@@ -7,6 +7,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from app.auth.principal import Principal
+from app.auth.throttle import PortalLimits
 from app.core.audit import Actor, bind_actor
 from app.core.dependencies import READ_METHODS, SessionDep, get_settings_dep, get_tenant_id
 from app.core.errors import Forbidden, Unauthorized
@@ -35,6 +36,8 @@ async def get_current_principal(
     if principal is None:
         raise Unauthorized("The account is inactive or no longer exists.")
     request.state.user_id = str(principal.user_id)
+    if principal.role == Role.cliente:
+        await _portal_limits(request).request(str(principal.user_id), client_address(request))
     if request.method not in READ_METHODS:
         route = request.scope.get("route")
         bind_actor(session, Actor(
@@ -46,6 +49,26 @@ async def get_current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_current_principal)]
+
+
+def client_address(request: Request) -> str:
+    """The caller's address (behind the proxy, the one it forwarded)."""
+    return request.client.host if request.client else "unknown"
+
+
+def _portal_limits(request: Request) -> PortalLimits:
+    limits: PortalLimits = request.app.state.portal_limits
+    return limits
+
+
+def portal_budget(kind: str) -> Callable[[Request, Principal], Awaitable[None]]:
+    """A route's own, tighter budget for portal users ("pqr": filing; "pdf": downloading)."""
+
+    async def spend(request: Request, principal: CurrentPrincipal) -> None:
+        if principal.role == Role.cliente:
+            await _portal_limits(request).special(kind, str(principal.user_id))
+
+    return spend
 
 
 def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:

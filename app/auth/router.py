@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request, status
 
 from app.auth import service
-from app.auth.dependencies import CurrentPrincipal
+from app.auth.dependencies import CurrentPrincipal, client_address
 from app.auth.schemas import LoginForm, Me, PasswordChange, Token
 from app.auth.throttle import LoginThrottle
 from app.core.dependencies import SessionDep, SettingsDep, TenantIdDep
@@ -26,7 +26,7 @@ async def login(
     throttle: Annotated[LoginThrottle, Depends(get_throttle)],
 ) -> Token:
     """`username` is the e-mail. The tenant is `X-Tenant-ID` (default `public`)."""
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     token, expires_in = await service.login(
         session, tenant_id, settings, throttle,
         email=form.username, password=form.password, address=address,

@@ -3,6 +3,7 @@
 from functools import lru_cache
 from typing import Annotated, Literal
 
+from limits import parse
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -48,7 +49,17 @@ class Settings(BaseSettings):
     # Failed logins: per account (tenant + e-mail) and per client address.
     login_failures_per_account: str = "5/5 minutes"
     login_failures_per_address: str = "30/5 minutes"
-    rate_limit_storage_uri: str = "async+memory://"
+    # Where request budgets are counted; unset: Redis when REDIS_URL is set, else memory.
+    rate_limit_storage_uri: str | None = None
+    # The portal (role cliente): requests per user and per address, filing PQRs and
+    # downloading PDFs per user (limits' notation: "N/second|minute|hour|day").
+    portal_rate_limit: str = "120/minute"
+    portal_address_rate_limit: str = "600/minute"
+    portal_pqr_rate_limit: str = "10/hour"
+    portal_pdf_rate_limit: str = "30/minute"
+    # Shared state of the replicas (rate limits, the tenant cache, report results). Optional:
+    # without it each process keeps its own, and the service keeps answering if it goes down.
+    redis_url: str | None = None
 
     # E-mail. No SMTP_HOST: every message is written to MAIL_OUTBOX_DIR as an .eml file.
     smtp_host: str | None = None
@@ -83,6 +94,17 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("login_failures_per_account", "login_failures_per_address",
+                     "portal_rate_limit", "portal_address_rate_limit", "portal_pqr_rate_limit",
+                     "portal_pdf_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit such as '120/minute': {value!r}") from exc
         return value
 
     @model_validator(mode="after")

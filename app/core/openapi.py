@@ -58,7 +58,7 @@ def _statuses(path: str, method: str, operation: dict[str, Any]) -> set[str]:
     if path.startswith("/api/"):
         statuses |= {"400", "403", "404", "422"}  # tenant resolution, validation
     if operation.get("security"):
-        statuses.add("401")
+        statuses |= {"401", "429"}  # a portal user past its request budget
     if method != "get":
         statuses.add("409")
     if "requestBody" in operation:

@@ -1,9 +1,9 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Depends, Header, Response, status
 
-from app.auth.dependencies import AdminPrincipal
+from app.auth.dependencies import AdminPrincipal, portal_budget
 from app.core.dependencies import SessionDep, TenantIdDep
 from app.facturacion.router import PeriodoPath
 from app.facturas.dependencies import InvoiceReader, own_account
@@ -25,6 +25,7 @@ def _matches(if_none_match: str, etag: str) -> bool:
 
 @router.get(
     "/facturas/{factura_id}/pdf", summary="The invoice as PDF (rendered once, then stored)",
+    dependencies=[Depends(portal_budget("pdf"))],
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}, 304: {"description": "Not modified"}},
 )

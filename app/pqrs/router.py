@@ -3,7 +3,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from app.auth.dependencies import AdminPrincipal, StaffPrincipal, require_roles
+from app.auth.dependencies import AdminPrincipal, StaffPrincipal, portal_budget, require_roles
 from app.auth.principal import Principal
 from app.core.dependencies import SessionDep, TenantDep
 from app.core.exports import EXPORT_RESPONSES, FormatoQuery
@@ -55,7 +55,8 @@ async def _detalle(session: SessionDep, tenant: ResolvedTenant, pqr: Pqr,
 
 
 @router.post("", response_model=PqrDetalle, status_code=status.HTTP_201_CREATED,
-             summary="File a petición, queja or reclamo: radicado and legal deadline")
+             summary="File a petición, queja or reclamo: radicado and legal deadline",
+             dependencies=[Depends(portal_budget("pqr"))])
 async def file_pqr(body: PqrCreate, principal: PqrUser, session: SessionDep,
                    tenant: TenantDep) -> PqrDetalle:
     actor = _actor(principal)
@@ -188,7 +189,7 @@ async def close(pqr_id: uuid.UUID, body: Cierre, principal: StaffPrincipal,
 
 
 @router.post("/{pqr_id}/recurso", response_model=PqrDetalle,
-             status_code=status.HTTP_201_CREATED,
+             status_code=status.HTTP_201_CREATED, dependencies=[Depends(portal_budget("pqr"))],
              summary="Appeal a response (recurso de reposición) within 5 business days")
 async def file_recurso(pqr_id: uuid.UUID, body: RecursoCreate, principal: PqrUser,
                        session: SessionDep, tenant: TenantDep) -> PqrDetalle:
