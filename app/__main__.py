@@ -126,6 +126,7 @@ def worker(args: argparse.Namespace) -> None:
     """Takes jobs from the queue in PostgreSQL until stopped (SIGINT or SIGTERM: the jobs it
     is running finish first)."""
     from app import jobs  # registers every job handler
+    from app.core.cache import shared_cache_of
     from app.core.logging import configure_logging
     from app.pdf.renderer import PdfRenderer
     from app.trabajos.queue import worker_app
@@ -139,7 +140,8 @@ def worker(args: argparse.Namespace) -> None:
 
     async def run() -> None:
         database = Database(create_engine(settings.database_url,
-                                          pool_size=max(2, args.concurrency)))
+                                          pool_size=max(2, args.concurrency)),
+                            shared_cache=shared_cache_of(settings))
         stalled = settings.job_stalled_seconds
         renderer = PdfRenderer(settings.pdf_workers)
         mailer, incidentes = jobs.operaciones(database, settings)

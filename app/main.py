@@ -13,6 +13,7 @@ from app.auth.router import router as auth_router
 from app.auth.throttle import LoginThrottle, PortalLimits, storage_of
 from app.clientes.router import router as clientes_router
 from app.core import docs, metrics, openapi
+from app.core.cache import shared_cache_of
 from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine
 from app.core.errors import install_error_handlers
@@ -65,10 +66,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     if settings.environment != "test":  # tests keep pytest's own log capture
         configure_logging(settings.log_level)
+    shared = shared_cache_of(settings)
     database = database or Database(create_engine(
         settings.database_url, pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow, echo=settings.db_echo,
     ))
+    if shared is not None:
+        database.shared_cache = shared  # every unit of work can reach it (a Database handed
+        # in, as the tests do, too)
 
     owns_renderer = pdf_renderer is None
     pdf_renderer = pdf_renderer or PdfRenderer(settings.pdf_workers)
@@ -93,6 +98,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if in_process is not None:
             await in_process.idle()  # jobs started here end before their database closes
         await incidentes.idle()
+        if shared is not None:
+            await shared.close()
         metrics.process_ended()
         if owns_renderer:
             pdf_renderer.close()
@@ -110,7 +117,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                                                          incidentes))
                   if settings.runs_jobs_in_process else None)
     app.state.job_queue = in_process or WorkerQueue()
-    app.state.tenant_directory = TenantDirectory(database, settings.tenant_cache_ttl_seconds)
+    app.state.shared_cache = shared
+    app.state.tenant_directory = TenantDirectory(database, settings.tenant_cache_ttl_seconds,
+                                                 shared)
     limits_storage = storage_of(settings)
     app.state.portal_limits = PortalLimits(limits_storage, settings)
     app.state.login_throttle = LoginThrottle(limits_storage,

@@ -121,6 +121,6 @@ async def test_directory_caches_within_its_ttl(database):
         tenant = await session.get(Tenant, "public")
         tenant.nombre = "Renamed"
     assert (await directory.get("public")).nombre == first.nombre  # served from the cache
-    directory.invalidate("public")
+    await directory.invalidate("public")
     assert (await directory.get("public")).nombre == "Renamed"
     assert await directory.get("missing-tenant") is None

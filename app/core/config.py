@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # Shared state of the replicas (rate limits, the tenant cache, report results). Optional:
     # without it each process keeps its own, and the service keeps answering if it goes down.
     redis_url: str | None = None
+    # How long a report's result is kept in Redis (billing runs and payments drop it sooner).
+    report_cache_seconds: int = Field(default=300, ge=1)
 
     # E-mail. No SMTP_HOST: every message is written to MAIL_OUTBOX_DIR as an .eml file.
     smtp_host: str | None = None

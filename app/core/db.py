@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import StaticPool
 
 from app.core import metrics
+from app.core.cache import SESSION_KEY, SharedCache
 from app.core.tenant import TenantId, bind_tenant
 
 # A pooled connection idle longer than this is pinged before it is handed out.
@@ -124,9 +125,12 @@ class Database:
     (including the tenant lookup of the middleware) sees that test's uncommitted rows.
     """
 
-    def __init__(self, bind: AsyncEngine | AsyncConnection, *, owns_engine: bool = True) -> None:
+    def __init__(self, bind: AsyncEngine | AsyncConnection, *, owns_engine: bool = True,
+                 shared_cache: SharedCache | None = None) -> None:
         self.bind = bind
         self.owns_engine = owns_engine and isinstance(bind, AsyncEngine)
+        # Redis, when configured: every unit of work can reach it (cache.cache_of).
+        self.shared_cache = shared_cache
         self.session_factory = async_sessionmaker(
             bind=bind,
             expire_on_commit=False,
@@ -146,6 +150,8 @@ class Database:
         session = self.session_factory(
             execution_options=_WRITER_OPTIONS if writes and self.dialect_name == "sqlite"
             else None)
+        if self.shared_cache is not None:
+            session.sync_session.info[SESSION_KEY] = self.shared_cache
         if tenant_id is not None:
             bind_tenant(session, tenant_id)
         try:

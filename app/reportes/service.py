@@ -2,15 +2,19 @@
 module checks the filters, completes the rows (ratios, balances, totals of a few grouped
 rows) and shapes them."""
 
-from collections.abc import AsyncIterator, Sequence
+import hashlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
+from app.core.cache import cache_of, increment_around_commit
 from app.core.errors import invalid_fields
 from app.core.tenant import ResolvedTenant, TenantId
 from app.reportes.repository import ReportesRepository
@@ -67,6 +71,38 @@ def check_range(desde: Any, hasta: Any, *, days: int | None = MAX_RANGE_DAYS) ->
         raise invalid_fields({"hasta": f"the range is longer than {days} days"})
 
 
+# Results of the reports that billing and payments change, kept in Redis (when configured)
+# under the tenant's generation, which those writes move: a report asked again is answered
+# from the cache until then (or until REPORT_CACHE_SECONDS).
+R = TypeVar("R", bound=BaseModel)
+
+
+def _generation(tenant_id: TenantId) -> str:
+    return f"{tenant_id}:reportes:generacion"
+
+
+async def _cached(session: AsyncSession, tenant_id: TenantId, nombre: str, params: list[Any],
+                  model: type[R], compute: Callable[[], Awaitable[R]]) -> R:
+    cache = cache_of(session)
+    generation = await cache.counter(_generation(tenant_id)) if cache is not None else None
+    if cache is None or generation is None:
+        return await compute()
+    digest = hashlib.sha256(json.dumps(params, default=str).encode()).hexdigest()[:32]
+    key = f"{tenant_id}:reporte:{nombre}:{generation}:{digest}"
+    if (found := await cache.get_json(key)) is not None and found.get("tenant") == tenant_id:
+        return model.model_validate(found["reporte"])
+    result = await compute()
+    await cache.set_json(key, {"tenant": tenant_id, "reporte": result.model_dump(mode="json")},
+                         cache.report_ttl_seconds)
+    return result
+
+
+async def _changed(session: AsyncSession, tenant_id: TenantId) -> None:
+    """What the cached reports show has changed (a billing run, a payment, a void, a
+    credit): they are computed again."""
+    await increment_around_commit(session, _generation(tenant_id))
+
+
 def period_range(periodo: str | None, desde: str | None,
                  hasta: str | None) -> tuple[str, str]:
     """`periodo`, or the range `desde`–`hasta` (both): the periods a report covers."""
@@ -83,6 +119,12 @@ def period_range(periodo: str | None, desde: str | None,
 async def facturacion(session: AsyncSession, tenant_id: TenantId, desde: str,
                       hasta: str) -> ReporteFacturacion:
     check_range(desde, hasta)
+    return await _cached(session, tenant_id, "facturacion", [desde, hasta], ReporteFacturacion,
+                         lambda: _facturacion(session, tenant_id, desde, hasta))
+
+
+async def _facturacion(session: AsyncSession, tenant_id: TenantId, desde: str,
+                       hasta: str) -> ReporteFacturacion:
     repository = ReportesRepository(session, tenant_id)
     money = ("cargo_fijo", "consumo_basico", "consumo_complementario", "consumo_suntuario",
              "subsidios", "contribuciones", "intereses_mora", "total")
@@ -100,6 +142,12 @@ async def facturacion(session: AsyncSession, tenant_id: TenantId, desde: str,
 
 async def subsidios(session: AsyncSession, tenant_id: TenantId,
                     periodo: str) -> ReporteSubsidios:
+    return await _cached(session, tenant_id, "subsidios", [periodo], ReporteSubsidios,
+                         lambda: _subsidios(session, tenant_id, periodo))
+
+
+async def _subsidios(session: AsyncSession, tenant_id: TenantId,
+                     periodo: str) -> ReporteSubsidios:
     repository = ReportesRepository(session, tenant_id)
     filas = []
     for row in await repository.subsidios(periodo):
@@ -120,6 +168,12 @@ async def subsidios(session: AsyncSession, tenant_id: TenantId,
 async def recaudo(session: AsyncSession, tenant_id: TenantId, desde: date,
                   hasta: date) -> ReporteRecaudo:
     check_range(desde, hasta)
+    return await _cached(session, tenant_id, "recaudo", [desde, hasta], ReporteRecaudo,
+                         lambda: _recaudo(session, tenant_id, desde, hasta))
+
+
+async def _recaudo(session: AsyncSession, tenant_id: TenantId, desde: date,
+                   hasta: date) -> ReporteRecaudo:
     repository = ReportesRepository(session, tenant_id)
     por_dia = [RecaudoDia(fecha=r.fecha, canal=r.canal, pagos=r.pagos, valor=_money(r.valor))
                for r in await repository.recaudo_por_dia(desde, hasta)]
@@ -157,6 +211,14 @@ async def cartera(session: AsyncSession, tenant: ResolvedTenant, fecha: date, *,
                   min_periodos: int, limite: int | None) -> ReporteCartera:
     if fecha > tenant.local_date():
         raise invalid_fields({"fecha": "in the future: arrears are known up to today"})
+    return await _cached(session, tenant.id, "cartera", [fecha, min_periodos, limite],
+                         ReporteCartera, lambda: _cartera(session, tenant, fecha,
+                                                          min_periodos=min_periodos,
+                                                          limite=limite))
+
+
+async def _cartera(session: AsyncSession, tenant: ResolvedTenant, fecha: date, *,
+                   min_periodos: int, limite: int | None) -> ReporteCartera:
     end, bounds = _cut(tenant.timezone, fecha)
     repository = ReportesRepository(session, tenant.id)
     grupos: dict[str, dict[str, Any]] = {}
@@ -303,6 +365,7 @@ async def periodo_facturado(session: AsyncSession, tenant_id: TenantId, periodo:
     repository = ReportesRepository(session, tenant_id)
     await repository.guardar_resumen(periodo, await repository.resumen_fresco(periodo),
                                      clock.now())
+    await _changed(session, tenant_id)
 
 
 async def pago_aplicado(session: AsyncSession, tenant_id: TenantId, periodo: str,
@@ -310,6 +373,7 @@ async def pago_aplicado(session: AsyncSession, tenant_id: TenantId, periodo: str
     """A payment (negative: its reversal) on an invoice of `periodo`."""
     await ReportesRepository(session, tenant_id).mover_resumen(periodo, clock.now(),
                                                                recaudado=valor)
+    await _changed(session, tenant_id)
 
 
 async def credito_aplicado(session: AsyncSession, tenant_id: TenantId, periodo: str,
@@ -317,6 +381,7 @@ async def credito_aplicado(session: AsyncSession, tenant_id: TenantId, periodo: 
     """A claim won credited an invoice of `periodo`."""
     await ReportesRepository(session, tenant_id).mover_resumen(periodo, clock.now(),
                                                                acreditado=valor)
+    await _changed(session, tenant_id)
 
 
 async def factura_anulada(session: AsyncSession, tenant_id: TenantId, factura: Any) -> None:
@@ -326,6 +391,7 @@ async def factura_anulada(session: AsyncSession, tenant_id: TenantId, factura: A
         m3=-factura.consumo_m3, facturado=-(factura.total - factura.saldo_anterior),
         total=-factura.total, recaudado=-factura.valor_pagado,
         acreditado=-factura.valor_acreditado, anuladas=1)
+    await _changed(session, tenant_id)
 
 
 async def refrescar_cartera(session: AsyncSession, tenant_id: TenantId, timezone: str) -> None:

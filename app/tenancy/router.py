@@ -1,11 +1,12 @@
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, UploadFile, status
+from fastapi import APIRouter, File, UploadFile, status
 
 from app.auth.dependencies import AdminPrincipal, StaffPrincipal, SuperadminPrincipal
 from app.core.dependencies import SessionDep, TenantIdDep
 from app.core.pagination import Page, PageParamsDep
 from app.tenancy import service
+from app.tenancy.dependencies import ChangedTenants
 from app.tenancy.schemas import Marca, MarcaUpdate, TenantCreate, TenantRead, TenantUpdate
 
 router = APIRouter(prefix="/api/tenants", tags=["tenants"])
@@ -31,10 +32,10 @@ async def get_tenant(slug: str, _: SuperadminPrincipal, session: SessionDep) -> 
 
 @router.patch("/{slug}", response_model=TenantRead,
               summary="Rename, suspend or reactivate a tenant")
-async def update_tenant(slug: str, body: TenantUpdate, _: SuperadminPrincipal,
-                        session: SessionDep, request: Request) -> TenantRead:
+async def update_tenant(slug: str, body: TenantUpdate, changed: ChangedTenants,
+                        _: SuperadminPrincipal, session: SessionDep) -> TenantRead:
     tenant = await service.update(session, slug, body)
-    request.app.state.tenant_directory.invalidate(slug)
+    changed.add(slug)
     return TenantRead.model_validate(tenant)
 
 
