@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the service needs at run time: Pango for WeasyPrint's PDFs, HarfBuzz's
 # subsetter (fonts are subset several times faster with it) and one local font family; with
-# --test also what the tests drive: chromium (the browser test of /docs).
+# --test also what the tests drive: chromium (the browser test of /docs), nginx and Redis (the
+# three-replica cluster).
 # Installs only what is missing; needs root (or sudo) and apt-get.
 set -euo pipefail
 
 PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
-[ "${1:-}" = "--test" ] && PACKAGES+=(chromium)
+[ "${1:-}" = "--test" ] && PACKAGES+=(chromium nginx redis-server)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

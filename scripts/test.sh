@@ -6,6 +6,12 @@
 set -euo pipefail
 VENV_EXTRAS=dev source "$(dirname "$0")/_venv.sh"
 bash scripts/install-system-deps.sh --test
+# Redis on 127.0.0.1:6379 (the rate-limit and shared-cache tests, the cluster): started here
+# when it is not running.
+if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && command -v redis-server >/dev/null; then
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+    for _ in $(seq 50); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 0.1; done
+fi
 
 echo "== lint (ruff), architecture contracts (import-linter), types (mypy)"
 ruff check .
@@ -25,4 +31,14 @@ if [ -n "${TEST_DATABASE_URL:-}" ]; then
     python -m pytest "$@"
 else
     echo "== PostgreSQL not reachable and TEST_DATABASE_URL not set: PostgreSQL run skipped"
+fi
+
+# Three replicas behind nginx with a worker, on the machine's PostgreSQL (as postgres) and
+# Redis: scripts/cluster.sh brings them up on their own ports and database.
+if [ -n "${TEST_DATABASE_URL:-}" ] && command -v nginx >/dev/null \
+        && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
+    echo "== cluster: three replicas behind nginx (tests/cluster)"
+    CLUSTER_TESTS=1 python -m pytest tests/cluster "$@"
+else
+    echo "== PostgreSQL, Redis (127.0.0.1:6379) or nginx missing: cluster run skipped"
 fi

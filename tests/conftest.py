@@ -45,11 +45,19 @@ def _the_suite_lives_on_today() -> Iterator[None]:
         yield
 
 
+CLUSTER_TESTS = os.environ.get("CLUSTER_TESTS") == "1"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `postgres` are about PostgreSQL itself: the SQLite run leaves them out."""
-    if POSTGRES_URL:
-        return
-    kept = [item for item in items if item.get_closest_marker("postgres") is None]
+    """Tests marked `postgres` are about PostgreSQL itself: the SQLite run leaves them out.
+    Tests marked `cluster` (tests/cluster/: three replicas behind nginx, brought up by
+    scripts/cluster.sh) run only in their own phase (CLUSTER_TESTS=1), and alone then."""
+    def kept_here(item: pytest.Item) -> bool:
+        if (item.get_closest_marker("cluster") is not None) != CLUSTER_TESTS:
+            return False
+        return bool(POSTGRES_URL) or item.get_closest_marker("postgres") is None
+
+    kept = [item for item in items if kept_here(item)]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept
