@@ -14,7 +14,6 @@ service and baseline rounds, and prints requests/s, p50 and p99 of both and thei
 import argparse
 import asyncio
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -27,7 +26,7 @@ from contextlib import contextmanager
 import httpx
 import psycopg
 from bench_billing import add_periodos, load
-from benchlib import DEFAULT_ADMIN_URL, ROOT, scratch_database
+from benchlib import DEFAULT_ADMIN_URL, ROOT, scratch_database, wrk
 
 from app.core.db import Database, create_engine, libpq_url
 from app.core.security import create_access_token, hash_password_sync
@@ -136,23 +135,6 @@ def server(command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-def wrk(url: str, headers: dict[str, str], connections: int, seconds: int
-        ) -> tuple[float, float, float]:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    if "Non-2xx" in output:
-        raise SystemExit(f"errors from {url}:\n{output}")
-
-    def latency(label: str) -> float:
-        value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", output).groups()
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    return rate, latency("50"), latency("99")
 
 
 def main() -> None:

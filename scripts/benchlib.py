@@ -1,6 +1,8 @@
 """Shared by the benchmarks: a scratch PostgreSQL database with the owner and service roles,
 migrated, and dropped afterwards."""
 
+import re
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -54,3 +56,20 @@ def scratch_database(admin_url: str = DEFAULT_ADMIN_URL, *, reuse: str | None = 
         else:
             with psycopg.connect(admin_url, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def wrk(url: str, headers: dict[str, str], connections: int, seconds: int
+        ) -> tuple[float, float, float]:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in output:
+        raise SystemExit(f"errors from {url}:\n{output}")
+
+    def latency(label: str) -> float:
+        value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", output).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    return rate, latency("50"), latency("99")

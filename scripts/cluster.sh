@@ -9,7 +9,7 @@
 # PostgreSQL: the machine's (postgres superuser at 127.0.0.1:5432), where it provisions the
 # database CLUSTER_DB with the owner and service roles; or give DATABASE_URL (the service
 # role) and MIGRATION_DATABASE_URL (the owner) of a prepared one. Redis: REDIS_URL (default
-# the machine's, database 0). Other settings: CLUSTER_PORT (nginx, 8100), CLUSTER_REPLICAS
+# the machine's, database 0; set it empty to run without Redis). Other settings: CLUSTER_PORT (nginx, 8100), CLUSTER_REPLICAS
 # (3; replica i listens on CLUSTER_PORT + i), CLUSTER_DIR (pids, logs, nginx config).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +21,7 @@ CLUSTER_REPLICAS="${CLUSTER_REPLICAS:-3}"
 CLUSTER_DB="${CLUSTER_DB:-cunservicios_cluster}"
 PG_ADMIN_URL="${PG_ADMIN_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
 ROLE_PASSWORD="${CLUSTER_ROLE_PASSWORD:-cluster-role-password}"
-export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
+export REDIS_URL="${REDIS_URL-redis://127.0.0.1:6379/0}"  # empty: no Redis
 export DATABASE_URL="${DATABASE_URL:-postgresql+psycopg://cunservicios_cluster_app:$ROLE_PASSWORD@127.0.0.1:5432/$CLUSTER_DB}"
 export MIGRATION_DATABASE_URL="${MIGRATION_DATABASE_URL:-postgresql+psycopg://cunservicios_cluster_owner:$ROLE_PASSWORD@127.0.0.1:5432/$CLUSTER_DB}"
 export ENVIRONMENT="${ENVIRONMENT:-production}"
@@ -96,7 +96,10 @@ EOF
 up() {
     mkdir -p "$CLUSTER_DIR"
     VENV_EXTRAS="" source scripts/_venv.sh
-    redis-cli -u "$REDIS_URL" ping >/dev/null || { echo "Redis does not answer at $REDIS_URL" >&2; exit 1; }
+    if [ -n "$REDIS_URL" ]; then
+        redis-cli -u "$REDIS_URL" ping >/dev/null \
+            || { echo "Redis does not answer at $REDIS_URL" >&2; exit 1; }
+    fi
     if [[ "$DATABASE_URL" == *"@127.0.0.1:5432/$CLUSTER_DB" ]]; then
         python -m app create-db-roles --admin-url "$PG_ADMIN_URL" --database "$CLUSTER_DB" \
             --owner cunservicios_cluster_owner --app-role cunservicios_cluster_app \
