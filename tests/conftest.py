@@ -158,6 +158,10 @@ def app(settings: Settings, database: Database, pdf_renderer: PdfRenderer):
 async def client(app) -> AsyncIterator[httpx.AsyncClient]:
     async with api_client(app) as client:
         yield client
+    # Work the test's calls started in the background (a job a request queued, an incident)
+    # ends inside the test's transaction, not on the next test's.
+    await app.state.job_queue.idle()
+    await app.state.incidentes.idle()
 
 
 @pytest.fixture

@@ -140,6 +140,7 @@ BUSINESS_RULES: dict[str, str] = {
     "PATCH /api/marca": "a GLN's last digit is its GS1 check digit",
     "PUT /api/marca/logo": "the file must be a PNG or JPEG image of at most 2000 px a side",
     "POST /api/tenants": "the time zone must be one of the IANA database's names",
+    "PATCH /api/tenants/{slug}": "a NIT's last digit is its check digit",
     "POST /api/users": "the role must fit the tenant (superadmins live in public only), and "
                       "only cliente users name an account, which must exist",
     "PATCH /api/users/{user_id}": "the same rules as creating a user",
