@@ -7,12 +7,14 @@ from datetime import date, timedelta
 from decimal import Decimal as D
 
 import httpx
+import psycopg
 import pytest
 from sqlalchemy import select, text
 
 from app.core import clock
-from app.core.db import Database, create_engine
+from app.core.db import Database, create_engine, libpq_url
 from app.core.models import Base
+from app.core.rls import APPEND_ONLY_TABLES
 from app.core.tenant import ResolvedTenant, TenantId
 from app.facturacion import service as facturacion_service
 from app.facturacion.schemas import PeriodoCreate
@@ -38,11 +40,20 @@ pytestmark = pytest.mark.postgres
 # Every tenant table, children before their parents (new tables join by themselves).
 TENANT_TABLES_IN_DELETE_ORDER = tuple(
     table.name for table in reversed(Base.metadata.sorted_tables)
-    if "tenant_id" in table.c and table.name != "tenants")
+    if "tenant_id" in table.c and table.name != "tenants"
+    and table.name not in APPEND_ONLY_TABLES)
+
+
+def purge_append_only(owner_url: str, tenant: str) -> None:
+    """The audit log is append-only for the service role: its owner purges a test tenant's."""
+    with psycopg.connect(libpq_url(owner_url), autocommit=True) as owner, owner.transaction():
+        owner.execute("SELECT set_config('app.tenant_id', %s, true)", (tenant,))
+        for table in APPEND_ONLY_TABLES:
+            owner.execute(f"DELETE FROM {table}")  # noqa: S608 - a constant table name
 
 
 @pytest.fixture
-async def committed(settings) -> AsyncIterator[tuple[Database, TenantWorld]]:
+async def committed(settings, owner_url) -> AsyncIterator[tuple[Database, TenantWorld]]:
     """A tenant whose rows are committed (so other connections see them), purged after."""
     engine = create_engine(settings.database_url, pool_size=4, max_overflow=0)
     database = Database(engine)
@@ -62,6 +73,7 @@ async def committed(settings) -> AsyncIterator[tuple[Database, TenantWorld]]:
     try:
         yield database, world
     finally:
+        purge_append_only(owner_url, world.slug)
         async with database.session(tenant_id) as session:
             await session.execute(text("UPDATE facturas SET trasladada_a_id = NULL"))
             for table in TENANT_TABLES_IN_DELETE_ORDER:

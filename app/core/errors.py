@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.types import Send
 
-from app.core.incidents import IncidentSink, Ocurrencia, Severidad, TipoIncidente
+from app.core.incidents import IncidentSink, database_unavailable
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://cunservicios.co/problems/"
@@ -213,10 +213,8 @@ async def _database_error_handler(request: Request, exc: Exception) -> JSONRespo
     request_id = getattr(request.state, "request_id", None)
     if incidents is not None:
         route = getattr(request.scope.get("route"), "path", None) or request.url.path
-        incidents.reportar(Ocurrencia(
-            TipoIncidente.base_de_datos, Severidad.critica, type(exc).__name__,
-            "The database did not answer; requests are refused with 503 until it does.",
-            request_id=request_id, ruta=f"{request.method} {route}"))
+        incidents.reportar(database_unavailable(exc, request_id=request_id,
+                                                ruta=f"{request.method} {route}"))
     return problem_response(503, DATABASE_UNAVAILABLE, type_slug="service-unavailable",
                             headers={"Retry-After": "5"}, request_id=request_id)
 

@@ -34,6 +34,14 @@ class Ocurrencia:
     at: datetime = field(default_factory=clock.now)
 
 
+def database_unavailable(error: BaseException, *, request_id: str | None,
+                         ruta: str) -> Ocurrencia:
+    return Ocurrencia(
+        TipoIncidente.base_de_datos, Severidad.critica, type(error).__name__,
+        "The database did not answer; requests are refused with 503 until it does.",
+        request_id=request_id, ruta=ruta)
+
+
 class IncidentSink(Protocol):
     def reportar(self, ocurrencia: Ocurrencia) -> None:
         """Takes the occurrence without waiting: recording and notifying happen after (a

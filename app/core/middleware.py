@@ -10,7 +10,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core import metrics
 from app.core.errors import DATABASE_UNAVAILABLE, is_database_unavailable, send_problem
-from app.core.incidents import IncidentSink, Ocurrencia, Severidad, TipoIncidente
+from app.core.incidents import (
+    IncidentSink,
+    Ocurrencia,
+    Severidad,
+    TipoIncidente,
+    database_unavailable,
+)
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -97,10 +103,7 @@ class RequestContextMiddleware:
         tenant = scope["state"].get("tenant")
         route = route_of(scope)
         if is_database_unavailable(exc):
-            ocurrencia = Ocurrencia(
-                TipoIncidente.base_de_datos, Severidad.critica, type(exc).__name__,
-                "The database did not answer; requests are refused with 503 until it does.",
-                request_id=request_id, ruta=route)
+            ocurrencia = database_unavailable(exc, request_id=request_id, ruta=route)
         else:
             ocurrencia = Ocurrencia(
                 TipoIncidente.error_interno, Severidad.error, type(exc).__name__,
