@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import psycopg
 import pytest
+import redis
 import time_machine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -139,6 +140,18 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 @pytest.fixture
 def database(connection: AsyncConnection) -> Database:
     return Database(connection, owns_engine=False)
+
+
+REDIS_TEST_URL = "redis://127.0.0.1:6379/15"  # the tests' Redis database, emptied around each
+
+
+@pytest.fixture
+def redis_db() -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
 
 
 @pytest.fixture(scope="session")

@@ -2,15 +2,12 @@
 downloads, 429 with Retry-After; counted in Redis when REDIS_URL is set, so every replica
 counts together; and never a reason to refuse service when Redis is down."""
 
-import pytest
-import redis
 
 from app.main import create_app
 from app.users.models import Role
 from tests.billing_helpers import bill, invoices, record, setup_billing
+from tests.conftest import REDIS_TEST_URL
 from tests.helpers import api_client, assert_problem
-
-REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 
 
 def _app(settings, database, pdf_renderer, **limits):
@@ -76,15 +73,6 @@ async def test_pdf_downloads_have_a_tighter_budget(settings, database, pdf_rende
         assert (await client.get(pdf, headers=portal)).status_code == 200
         assert_problem(await client.get(pdf, headers=portal), 429)
         assert (await client.get(pdf, headers=tenant_a.headers(Role.admin))).status_code == 200
-
-
-@pytest.fixture
-def redis_db():
-    client = redis.Redis.from_url(REDIS_TEST_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
 
 
 async def test_with_redis_every_replica_counts_together(settings, database, pdf_renderer,

@@ -4,26 +4,13 @@ database answers."""
 
 import json
 
-import pytest
-import redis
-
 from app.core.cache import PREFIX, SharedCache
 from app.core.tenant import TenantId
 from app.main import create_app
 from app.tenancy.directory import TenantDirectory
 from app.users.models import Role
+from tests.conftest import REDIS_TEST_URL
 from tests.helpers import api_client, assert_problem
-
-REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
-
-
-@pytest.fixture
-def redis_db():
-    client = redis.Redis.from_url(REDIS_TEST_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
 
 
 async def test_a_suspension_through_one_replica_is_refused_by_the_other_at_once(

@@ -19,6 +19,18 @@ from app.core.reads import PagedRead, Row, TenantRead
 from app.core.tenant import TenantId
 
 
+async def page_of(session: AsyncSession, statement: Select[Any], params: PageParams,
+                  ) -> tuple[Sequence[Any], int]:
+    """One page of the statement's entities and the total (counted only when the page does
+    not tell it)."""
+    rows = (await session.scalars(statement.limit(params.limit).offset(params.offset))).all()
+    if (last := params.total_if_last(len(rows))) is not None:
+        return rows, last
+    total = await session.scalar(
+        select(func.count()).select_from(statement.order_by(None).subquery()))
+    return rows, total or 0
+
+
 class TenantKeyed(Protocol):
     """A tenant-owned model keyed by (tenant_id, id): TenantScoped with UUIDKeyed."""
 
@@ -112,11 +124,4 @@ class TenantRepository(ScopedRepository, Generic[M]):
 
     async def page(self, statement: Select[Any], params: PageParams,
                    ) -> tuple[Sequence[M], int]:
-        rows = (await self.session.scalars(
-            statement.limit(params.limit).offset(params.offset))).all()
-        if (last := params.total_if_last(len(rows))) is not None:
-            return rows, last
-        total = await self.session.scalar(
-            select(func.count()).select_from(statement.order_by(None).subquery())
-        )
-        return rows, total or 0
+        return await page_of(self.session, statement, params)

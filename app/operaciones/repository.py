@@ -3,11 +3,11 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.pagination import PageParams
-from app.core.repository import TenantRepository
+from app.core.repository import TenantRepository, page_of
 from app.operaciones.models import Auditoria, Incidente
 
 
@@ -79,8 +79,4 @@ class IncidenteRepository:
         if abiertos is not None:
             statement = statement.where(Incidente.resuelto_at.is_(None) if abiertos
                                         else Incidente.resuelto_at.is_not(None))
-        rows = (await self.session.scalars(
-            statement.limit(params.limit).offset(params.offset))).all()
-        total = await self.session.scalar(
-            select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-        return rows, total
+        return await page_of(self.session, statement, params)

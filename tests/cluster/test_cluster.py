@@ -9,7 +9,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import redis
 
 from app.demo.seed import DEMO_LOGINS
 from app.users.models import Role
+from tests.test_worker import wait_until_done
 
 pytestmark = pytest.mark.cluster
 
@@ -192,37 +192,24 @@ def test_killing_a_replica_under_load_loses_no_acknowledged_payment(cluster: Clu
         assert sum(1 for p in recorded if p["valor"] == "1.00") == len(ours)
 
 
-def _wait_for_job(url: str, headers: dict[str, str], job_id: str) -> dict:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        job = httpx.get(f"{url}/api/trabajos/{job_id}", headers=headers).json()
-        if job["estado"] in ("terminado", "fallido"):
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} did not end")
-
-
-def test_a_billing_job_queued_through_two_replicas_at_once_runs_once(cluster: Cluster):
+async def test_a_billing_job_queued_through_two_replicas_at_once_runs_once(cluster: Cluster):
     headers = _headers(cluster.url, Role.admin)
-    periodo = httpx.get(f"{cluster.url}/api/periodos", headers=headers).json()["items"][0]
-    assert periodo["facturado_at"] is None  # the demo's current month: read, not billed
-
-    async def ask(replica: str) -> httpx.Response:
-        async with httpx.AsyncClient() as client:
-            return await client.post(f"{replica}/api/periodos/{periodo['periodo']}/facturar",
-                                     headers=headers)
-
-    async def both() -> list[httpx.Response]:
-        # (replica 2 was killed above)
-        return await asyncio.gather(ask(cluster.replicas[0]), ask(cluster.replicas[2]))
-
-    responses = asyncio.run(both())
-    assert [r.status_code for r in responses] == [202, 202]
-    assert responses[0].json()["id"] == responses[1].json()["id"]  # one job
-    job = _wait_for_job(cluster.url, headers, responses[0].json()["id"])
+    async with httpx.AsyncClient() as client:
+        periodo = (await client.get(f"{cluster.url}/api/periodos", headers=headers)
+                   ).json()["items"][0]
+        assert periodo["facturado_at"] is None  # the demo's current month: read, not billed
+        # At the same instant through two replicas (replica 2 was killed above).
+        responses = await asyncio.gather(*(
+            client.post(f"{replica}/api/periodos/{periodo['periodo']}/facturar",
+                        headers=headers)
+            for replica in (cluster.replicas[0], cluster.replicas[2])))
+        assert [r.status_code for r in responses] == [202, 202]
+        assert responses[0].json()["id"] == responses[1].json()["id"]  # one job
+        job = await wait_until_done(client, headers,
+                                    cluster.url + responses[0].headers["location"])
+        facturas = (await client.get(f"{cluster.url}/api/facturas", headers=headers,
+                                     params={"periodo": periodo["periodo"], "limit": 200})
+                    ).json()
     assert job["estado"] == "terminado" and job["resultado"]["facturas_emitidas"] == 50
-    facturas = httpx.get(f"{cluster.url}/api/facturas",
-                         params={"periodo": periodo["periodo"], "limit": 200},
-                         headers=headers).json()
     assert facturas["total"] == 50
     assert len({f["numero"] for f in facturas["items"]}) == 50
